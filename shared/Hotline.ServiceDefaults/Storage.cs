@@ -1,0 +1,95 @@
+using Hotline.SharedKernel;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Hotline.ServiceDefaults;
+
+/// <summary>Which database engine a node uses.</summary>
+public enum StorageProvider
+{
+    /// <summary>Embedded default: one SQLite file per module under <c>data/&lt;node&gt;/</c>, WAL mode.</summary>
+    Sqlite,
+    /// <summary>At scale: one PostgreSQL database per node, one schema per module.</summary>
+    Postgres,
+}
+
+/// <summary>Where a node keeps its data. Bound from the <c>Storage</c> section.</summary>
+public sealed class StorageOptions
+{
+    public const string SectionName = "Storage";
+
+    public StorageProvider Provider { get; set; } = StorageProvider.Sqlite;
+
+    /// <summary>Root data folder; each node writes below <c>{DataDirectory}/{nodeId}/</c>.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>PostgreSQL connection string (Provider = Postgres).</summary>
+    public string? Postgres { get; set; }
+
+    /// <summary>The folder of this node's files, created on demand.</summary>
+    public string NodeDirectory(string nodeId)
+    {
+        var dir = Path.GetFullPath(Path.Combine(DataDirectory, nodeId));
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    /// <summary>The SQLite connection string of one module's file.</summary>
+    public string SqliteConnectionString(string nodeId, string module) =>
+        $"Data Source={Path.Combine(NodeDirectory(nodeId), module + ".db")};Cache=Shared;Pooling=true";
+}
+
+/// <summary>Registers a module's DbContext on the node's configured storage.</summary>
+public static class StorageExtensions
+{
+    /// <summary>
+    /// Binds <see cref="StorageOptions"/> and validates it at start-up. Safe to call more than once.
+    /// </summary>
+    public static IServiceCollection AddNodeStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<StorageOptions>()
+            .Bind(configuration.GetSection(StorageOptions.SectionName))
+            .Validate(o => o.Provider != StorageProvider.Postgres || !string.IsNullOrWhiteSpace(o.Postgres),
+                "Storage:Postgres is required when Storage:Provider is Postgres.")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.DataDirectory), "Storage:DataDirectory is required.")
+            .ValidateOnStart();
+        return services;
+    }
+
+    /// <summary>
+    /// Adds <typeparamref name="TContext"/> on SQLite (<c>data/&lt;node&gt;/&lt;module&gt;.db</c>) or PostgreSQL
+    /// (schema <paramref name="module"/>), as configured.
+    /// </summary>
+    public static IServiceCollection AddModuleDbContext<TContext>(this IServiceCollection services, string module,
+        Action<DbContextOptionsBuilder>? configure = null)
+        where TContext : DbContext
+    {
+        services.AddDbContext<TContext>((sp, options) =>
+        {
+            var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            var node = sp.GetRequiredService<IOptions<NodeOptions>>().Value;
+            options.UseNodeDatabase(storage, node.Id, module);
+            configure?.Invoke(options);
+        });
+        return services;
+    }
+
+    /// <summary>Points a DbContext at the module's store.</summary>
+    public static DbContextOptionsBuilder UseNodeDatabase(this DbContextOptionsBuilder options, StorageOptions storage,
+        string nodeId, string module)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        if (storage.Provider == StorageProvider.Postgres)
+        {
+            options.UseNpgsql(storage.Postgres, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations", module));
+        }
+        else
+        {
+            options.UseSqlite(storage.SqliteConnectionString(nodeId, module));
+        }
+
+        return options;
+    }
+}
