@@ -1,5 +1,7 @@
 using Hotline.SharedKernel;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -91,5 +93,53 @@ public static class StorageExtensions
         }
 
         return options;
+    }
+
+    /// <summary>
+    /// Puts a module's tables into its own PostgreSQL schema (named after the module); no effect on SQLite, where each
+    /// module has its own file. Call from <c>OnModelCreating</c>.
+    /// </summary>
+    public static ModelBuilder UseModuleSchema(this ModelBuilder modelBuilder, DatabaseFacade database, string module)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+        ArgumentNullException.ThrowIfNull(database);
+        if (database.IsNpgsql())
+        {
+            modelBuilder.HasDefaultSchema(module);
+        }
+
+        return modelBuilder;
+    }
+
+    /// <summary>
+    /// Creates the module's tables when they do not exist yet, idempotently: on SQLite the module's file (then WAL mode),
+    /// on PostgreSQL the database if missing and the module's tables if its schema has none of them yet.
+    /// </summary>
+    public static async Task EnsureModuleSchemaAsync(this DbContext db, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        if (db.Database.IsSqlite())
+        {
+            await db.Database.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var creator = db.GetService<IRelationalDatabaseCreator>();
+        if (!await creator.ExistsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await creator.CreateAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var entity = db.Model.GetEntityTypes().First(e => e.GetTableName() is not null);
+        var schema = entity.GetSchema() ?? "public";
+        var table = entity.GetTableName()!;
+        var count = await db.Database
+            .SqlQuery<int>($"select count(*)::int as \"Value\" from information_schema.tables where table_schema = {schema} and table_name = {table}")
+            .SingleAsync(cancellationToken).ConfigureAwait(false);
+        if (count == 0)
+        {
+            await creator.CreateTablesAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 }

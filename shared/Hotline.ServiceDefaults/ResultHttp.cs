@@ -1,0 +1,62 @@
+using Hotline.SharedKernel;
+using Microsoft.AspNetCore.Http;
+
+namespace Hotline.ServiceDefaults;
+
+/// <summary>
+/// The one place where use-case results become HTTP responses: success through the given mapping, each
+/// <see cref="Error"/> as RFC 9457 ProblemDetails (validation errors with an <c>errors</c> member per field).
+/// </summary>
+public static class ResultHttp
+{
+    /// <summary>200 with the value, or ProblemDetails.</summary>
+    public static IResult ToHttpResult<T>(this Result<T> result) =>
+        result.ToHttpResult(value => TypedResults.Ok(value));
+
+    /// <summary>The mapped success (e.g. <c>v =&gt; TypedResults.Created(url, v)</c>), or ProblemDetails.</summary>
+    public static IResult ToHttpResult<T>(this Result<T> result, Func<T, IResult> onSuccess)
+    {
+        ArgumentNullException.ThrowIfNull(onSuccess);
+        return result.Match(onSuccess, ToProblem);
+    }
+
+    /// <summary>The HTTP status of an error kind.</summary>
+    public static int StatusCode(this ErrorKind kind) => kind switch
+    {
+        ErrorKind.Invalid => StatusCodes.Status400BadRequest,
+        ErrorKind.NotFound => StatusCodes.Status404NotFound,
+        ErrorKind.Conflict => StatusCodes.Status409Conflict,
+        ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    /// <summary>An <see cref="Error"/> as ProblemDetails with its machine code in the <c>code</c> member.</summary>
+    public static IResult ToProblem(this Error error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        var extensions = new Dictionary<string, object?> { ["code"] = error.Code };
+        if (error.Fields is { Count: > 0 } fields)
+        {
+            return TypedResults.ValidationProblem(
+                fields.ToDictionary(f => f.Key, f => f.Value),
+                detail: error.Message,
+                type: "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+                extensions: extensions);
+        }
+
+        return TypedResults.Problem(
+            detail: error.Message,
+            statusCode: error.Kind.StatusCode(),
+            title: Title(error.Kind),
+            extensions: extensions);
+    }
+
+    private static string Title(ErrorKind kind) => kind switch
+    {
+        ErrorKind.Invalid => "Invalid request",
+        ErrorKind.NotFound => "Not found",
+        ErrorKind.Conflict => "Conflict",
+        ErrorKind.Forbidden => "Forbidden",
+        _ => "Error",
+    };
+}

@@ -1,0 +1,226 @@
+using System.Globalization;
+using System.Net;
+using System.Threading.RateLimiting;
+using Hotline.SharedKernel;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.Localization;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Hotline.ServiceDefaults;
+
+/// <summary>Limits of the anonymous public APIs (rate-limiter policy <c>"public"</c>). Section <c>RateLimiting:Public</c>.</summary>
+public sealed class PublicRateLimitOptions
+{
+    public const string SectionName = "RateLimiting:Public";
+
+    /// <summary>Requests one client IP may make per window.</summary>
+    public int PermitLimit { get; set; } = 60;
+
+    /// <summary>The window length in seconds.</summary>
+    public int WindowSeconds { get; set; } = 60;
+}
+
+/// <summary>The defaults every Hotline process composes first: identity of the node, storage, health, telemetry,
+/// logging, ProblemDetails, OpenAPI, rate limits, localization, forwarded headers, HTTP resilience.</summary>
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>The name of the rate-limiter policy for anonymous public APIs (fixed window per client IP).</summary>
+    public const string PublicRateLimitPolicy = "public";
+
+    /// <summary>The cultures of the UI: zh-CN (default) and en-US.</summary>
+    public static readonly IReadOnlyList<string> SupportedCultures = ["zh-CN", "en-US"];
+
+    /// <summary>
+    /// Registers the defaults. Reads and validates the <c>Node</c> section first: a bad node identity throws
+    /// <see cref="NodeConfigurationException"/> before anything listens.
+    /// </summary>
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var node = builder.AddNodeOptions();
+        var services = builder.Services;
+
+        services.AddNodeStorage(builder.Configuration);
+        builder.ConfigureJsonLogging();
+        builder.ConfigureOpenTelemetry(node);
+
+        services.AddSingleton<NodeReadiness>();
+        services.AddHostedService<StartupTaskRunner>();
+        services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), [HealthTags.Live])
+            .AddCheck<ReadinessHealthCheck>("startup", tags: [HealthTags.Ready]);
+
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+        {
+            ctx.ProblemDetails.Extensions.TryAdd("node", node.Id);
+            ctx.ProblemDetails.Extensions.TryAdd("traceId", ctx.HttpContext.TraceIdentifier);
+        });
+
+        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = $"Hotline {node.Tier} node {node.Id} ({node.Name})";
+            return Task.CompletedTask;
+        }));
+
+        services.AddPublicRateLimiter(builder.Configuration);
+        services.AddLocalization();
+        services.Configure<RequestLocalizationOptions>(ConfigureLocalization);
+        services.Configure<ForwardedHeadersOptions>(o =>
+        {
+            // The gateway forwards /{regionCode}/… with the prefix stripped and X-Forwarded-Prefix set; trusted from
+            // loopback only (the default known proxies).
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedPrefix;
+        });
+
+        services.AddAuthentication();
+        services.AddAuthorization();
+        services.AddAntiforgery();
+        services.AddHttpContextAccessor();
+        services.AddServiceDiscoveryFreeResilience();
+        return builder;
+    }
+
+    /// <summary>
+    /// The middleware every node runs, in order: forwarded headers (PathBase from X-Forwarded-Prefix), exception handler
+    /// (ProblemDetails), request localization, routing, authentication, authorization, rate limiter, antiforgery.
+    /// </summary>
+    public static WebApplication UseServiceDefaults(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseForwardedHeaders();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRequestLocalization();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        app.UseAntiforgery();
+        return app;
+    }
+
+    /// <summary>Maps <c>/health/live</c>, <c>/health/ready</c>, <c>/metrics</c> (Prometheus) and <c>/openapi/v1.json</c>.</summary>
+    public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains(HealthTags.Live) })
+            .AllowAnonymous().ExcludeFromDescription();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => !c.Tags.Contains(HealthTags.Live) || c.Tags.Contains(HealthTags.Ready) })
+            .AllowAnonymous().ExcludeFromDescription();
+        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        return app;
+    }
+
+    private static void ConfigureLocalization(RequestLocalizationOptions options)
+    {
+        var cultures = SupportedCultures.Select(c => new CultureInfo(c)).ToList();
+        options.DefaultRequestCulture = new RequestCulture("zh-CN");
+        options.SupportedCultures = cultures;
+        options.SupportedUICultures = cultures;
+        // zh-CN unless the user picks English (query ?culture=en-US or the language cookie). The browser's
+        // Accept-Language is deliberately not followed: the product speaks Chinese by default.
+        options.RequestCultureProviders =
+        [
+            new QueryStringRequestCultureProvider(),
+            new CookieRequestCultureProvider(),
+        ];
+    }
+
+    private static void ConfigureJsonLogging(this IHostApplicationBuilder builder)
+    {
+        var format = builder.Configuration["Logging:Format"] ?? "json";
+        if (!string.Equals(format, "json", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            o.IncludeScopes = true;
+        });
+    }
+
+    private static void ConfigureOpenTelemetry(this IHostApplicationBuilder builder, NodeOptions node)
+    {
+        builder.Logging.AddOpenTelemetry(o =>
+        {
+            o.IncludeFormattedMessage = true;
+            o.IncludeScopes = true;
+        });
+
+        var otel = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r
+                .AddService($"hotline-{node.Tier.ToString().ToLowerInvariant()}", serviceInstanceId: node.Id)
+                .AddAttributes([new("hotline.node.id", node.Id), new("hotline.node.tier", node.Tier.ToString())]))
+            .WithMetrics(m => m
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter("Hotline.*")
+                .AddPrometheusExporter())
+            .WithTracing(t => t
+                .AddAspNetCoreInstrumentation(o => o.Filter = ctx =>
+                    !ctx.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal) &&
+                    !ctx.Request.Path.StartsWithSegments("/metrics", StringComparison.Ordinal))
+                .AddHttpClientInstrumentation()
+                .AddSource("Hotline.*"));
+
+        // An OTLP collector is optional: set OTEL_EXPORTER_OTLP_ENDPOINT to ship traces, metrics and logs.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            otel.UseOtlpExporter();
+        }
+    }
+
+    private static void AddPublicRateLimiter(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PublicRateLimitOptions>()
+            .Bind(configuration.GetSection(PublicRateLimitOptions.SectionName))
+            .Validate(o => o.PermitLimit > 0, "RateLimiting:Public:PermitLimit must be positive.")
+            .Validate(o => o.WindowSeconds > 0, "RateLimiting:Public:WindowSeconds must be positive.")
+            .ValidateOnStart();
+
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(PublicRateLimitPolicy, context =>
+            {
+                var limits = context.RequestServices.GetRequiredService<IOptionsMonitor<PublicRateLimitOptions>>().CurrentValue;
+                var client = context.Connection.RemoteIpAddress ?? IPAddress.None;
+                return RateLimitPartition.GetFixedWindowLimiter(client.ToString(), _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = limits.PermitLimit,
+                    Window = TimeSpan.FromSeconds(limits.WindowSeconds),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                });
+            });
+        });
+    }
+
+    private static void AddServiceDiscoveryFreeResilience(this IServiceCollection services)
+    {
+        // Every HttpClient from the factory gets timeouts, retries (idempotent methods only) and a circuit breaker.
+        services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler(o => o.Retry.DisableForUnsafeHttpMethods()));
+    }
+}
