@@ -1,1 +1,3 @@
-Console.WriteLine("launcher");
+using Hotline.Launcher;
+
+return await LauncherApp.RunAsync(args);
