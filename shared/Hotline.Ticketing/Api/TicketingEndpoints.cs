@@ -1,0 +1,249 @@
+using System.Text.Json.Nodes;
+using Hotline.SharedKernel;
+using Hotline.Ticketing.Cases;
+using Hotline.Ticketing.Cases.Accept;
+using Hotline.Ticketing.Cases.Act;
+using Hotline.Ticketing.Cases.Get;
+using Hotline.Ticketing.Domain;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+
+namespace Hotline.Ticketing.Api;
+
+/// <summary>HTTP face of the module: the public case API (CONTRACTS.md) and the staff API.</summary>
+internal static class TicketingEndpoints
+{
+    public const string PublicRateLimitPolicy = "ticketing-public";
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1").WithTags("Ticketing");
+
+        api.MapPost("/cases", CreatePublicAsync).AllowAnonymous().RequireRateLimiting(PublicRateLimitPolicy)
+            .WithName("CreateCase").WithSummary("Citizen submits a case (web/app); returns its number and query code.")
+            .Produces(StatusCodes.Status201Created).ProducesValidationProblem();
+        api.MapGet("/cases/{caseNumber}", GetAsync).AllowAnonymous()
+            .WithName("GetCase").WithSummary("With ?queryCode=: the citizen's view (anonymous). Without: the staff view (authorized).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        var staff = api.MapGroup("").RequireAuthorization(HotlinePolicies.Staff);
+        staff.MapGet("/cases", SearchAsync).WithName("SearchCases").WithSummary("Search and filter cases (status, type, q, overdue, unit, major).");
+        staff.MapPost("/staff/cases", CreateStaffAsync).WithName("AcceptCase").WithSummary("An agent accepts a case from any channel.");
+        staff.MapGet("/cases/{caseNumber}/duplicates", DuplicatesAsync).WithName("GetCaseDuplicates")
+            .WithSummary("Likely duplicates, best first, each with caseNumber and score (0–1).");
+        staff.MapPost("/cases/{caseNumber}/actions/{action}", ActAsync).WithName("TakeCaseAction")
+            .WithSummary("dispatch, reassign, receive, return, reply, approveReply, rejectReply, answerImmediately, returnVisit, archive, suspend, resume, requestExtension, approveExtension, rejectExtension, transferOut, merge, unmerge.");
+        staff.MapPost("/cases/{caseNumber}/major", MajorAsync).WithName("FlagMajorCase").WithSummary("重大投诉: flag a case major.");
+        staff.MapPost("/cases/{caseNumber}/urge", (string caseNumber, NoteRequest body, HttpContext http, TakeActionHandler h, CancellationToken ct) =>
+            RemindAsync(caseNumber, false, body, http, h, ct)).WithName("UrgeCase").WithSummary("催办");
+        staff.MapPost("/cases/{caseNumber}/supervise", (string caseNumber, NoteRequest body, HttpContext http, TakeActionHandler h, CancellationToken ct) =>
+            RemindAsync(caseNumber, true, body, http, h, ct)).WithName("SuperviseCase").WithSummary("督办");
+        staff.MapGet("/cases/{caseNumber}/audit", AuditAsync).WithName("GetCaseAudit").WithSummary("The audit trail of a case (administrators, inspectors).");
+        staff.MapGet("/enterprise/cases", EnterpriseCasesAsync).WithName("GetEnterpriseCases").WithSummary("企业直通车: the cases routed to the caller's enterprise.");
+    }
+
+    private static async Task<IResult> CreatePublicAsync(HttpContext http, AcceptCaseHandler handler, CancellationToken ct)
+    {
+        var body = await ReadBodyAsync(http, ct);
+        if (body.Error is not null)
+        {
+            return Problem(body.Error);
+        }
+
+        var parsed = CaseRequests.Parse(body.Value, staff: false);
+        if (!parsed.IsSuccess)
+        {
+            return Problem(parsed.Error!);
+        }
+
+        var actor = Actor.Public with { RemoteAddress = http.Connection.RemoteIpAddress?.ToString() };
+        var result = await handler.AcceptAsync(parsed.Value.Command, parsed.Value.Extras, actor, ct);
+        return result.Match(
+            ok => Results.Created($"/api/v1/cases/{ok.CaseNumber}", new { caseNumber = ok.CaseNumber, queryCode = ok.QueryCode }),
+            Problem);
+    }
+
+    private static async Task<IResult> CreateStaffAsync(HttpContext http, AcceptCaseHandler handler, CancellationToken ct)
+    {
+        var actor = ActorOf(http);
+        if (!actor.Roles.Any(r => r is HotlineRoles.Agent or HotlineRoles.TeamLead or HotlineRoles.Administrator))
+        {
+            return Problem(Error.Forbidden("accept.forbidden", "Only agents, team leads and administrators accept cases."));
+        }
+
+        var body = await ReadBodyAsync(http, ct);
+        if (body.Error is not null)
+        {
+            return Problem(body.Error);
+        }
+
+        var parsed = CaseRequests.Parse(body.Value, staff: true);
+        if (!parsed.IsSuccess)
+        {
+            return Problem(parsed.Error!);
+        }
+
+        var result = await handler.AcceptAsync(parsed.Value.Command, parsed.Value.Extras, actor, ct);
+        return result.Match(
+            ok => Results.Created($"/api/v1/cases/{ok.CaseNumber}", new { caseNumber = ok.CaseNumber, queryCode = ok.QueryCode }),
+            Problem);
+    }
+
+    private static async Task<IResult> GetAsync(string caseNumber, [FromQuery] string? queryCode, HttpContext http, CaseQueries queries,
+        IAuthorizationPolicyProvider policies, IPolicyEvaluator evaluator, CancellationToken ct)
+    {
+        if (queryCode is not null)
+        {
+            return (await queries.GetPublicAsync(caseNumber, queryCode, ct)).Match(Results.Ok, Problem);
+        }
+
+        var policy = await policies.GetPolicyAsync(HotlinePolicies.Staff)
+                     ?? throw new InvalidOperationException($"Authorization policy '{HotlinePolicies.Staff}' is not registered.");
+        var authentication = await evaluator.AuthenticateAsync(policy, http);
+        var authorization = await evaluator.AuthorizeAsync(policy, authentication, http, null);
+        if (authorization.Challenged)
+        {
+            return Results.Challenge();
+        }
+
+        if (authorization.Forbidden)
+        {
+            return Results.Forbid();
+        }
+
+        return (await queries.GetStaffAsync(caseNumber, ActorOf(http), ct)).Match(Results.Ok, Problem);
+    }
+
+    private static async Task<IResult> SearchAsync(HttpContext http, CaseQueries queries, string? status, string? type, string? q,
+        bool? overdue, string? unit, bool? major, int? page, int? pageSize, CancellationToken ct)
+    {
+        var (items, total) = await queries.SearchAsync(new CaseFilter(status, type, q, overdue ?? false, unit, major ?? false, page ?? 1, pageSize ?? 50),
+            ActorOf(http), ct);
+        return Results.Ok(new { total, items });
+    }
+
+    private static async Task<IResult> EnterpriseCasesAsync(HttpContext http, CaseQueries queries, string? status, CancellationToken ct)
+    {
+        var actor = ActorOf(http);
+        if (!actor.Is(HotlineRoles.Enterprise) || actor.Enterprise is null)
+        {
+            return Problem(Error.Forbidden("enterprise.only", "This list is for 企业直通车 accounts bound to an enterprise."));
+        }
+
+        var (items, total) = await queries.SearchAsync(new CaseFilter(status ?? "open"), actor with { Roles = [HotlineRoles.Enterprise] }, ct);
+        return Results.Ok(new { total, items });
+    }
+
+    private static async Task<IResult> DuplicatesAsync(string caseNumber, HttpContext http, CaseQueries queries, CancellationToken ct) =>
+        (await queries.DuplicatesAsync(caseNumber, ActorOf(http), ct)).Match(
+            list => Results.Ok(list.Select(d => new { caseNumber = d.CaseNumber, score = d.Score })),
+            Problem);
+
+    private static async Task<IResult> ActAsync(string caseNumber, string action, ActionRequest? body, HttpContext http,
+        TakeActionHandler handler, CaseQueries queries, CancellationToken ct)
+    {
+        if (!JsonNames.TryParse<CaseAction>(action, out var caseAction))
+        {
+            return Problem(Error.NotFound("action.unknown", $"There is no action '{action}'."));
+        }
+
+        body ??= new ActionRequest();
+        Satisfaction? satisfaction = null;
+        if (body.Satisfaction is not null)
+        {
+            if (!JsonNames.TryParse<Satisfaction>(body.Satisfaction, out var s))
+            {
+                return Problem(Error.Validation(new Dictionary<string, string[]>
+                {
+                    ["satisfaction"] = ["Must be satisfied, basicallySatisfied or dissatisfied."],
+                }));
+            }
+
+            satisfaction = s;
+        }
+
+        var input = new ActionInput(body.Unit, body.UnitIsEnterprise, body.Reason, body.Text, satisfaction, body.Days, body.TargetNode,
+            body.MasterCaseNumber, body.DiscloseToEnterprise);
+        var actor = ActorOf(http);
+        var result = await handler.HandleAsync(new TakeAction(caseNumber, caseAction, input), actor, ct);
+        if (!result.IsSuccess)
+        {
+            return Problem(result.Error!);
+        }
+
+        return (await queries.GetStaffAsync(caseNumber, actor, ct)).Match(Results.Ok, Problem);
+    }
+
+    private static async Task<IResult> MajorAsync(string caseNumber, NoteRequest body, HttpContext http, TakeActionHandler handler,
+        CaseQueries queries, CancellationToken ct)
+    {
+        var actor = ActorOf(http);
+        var result = await handler.FlagMajorAsync(caseNumber, body.Reason ?? body.Text ?? "", actor, ct);
+        return result.IsSuccess ? (await queries.GetStaffAsync(caseNumber, actor, ct)).Match(Results.Ok, Problem) : Problem(result.Error!);
+    }
+
+    private static async Task<IResult> RemindAsync(string caseNumber, bool supervise, NoteRequest body, HttpContext http, TakeActionHandler handler,
+        CancellationToken ct)
+    {
+        var result = await handler.RemindAsync(caseNumber, supervise, body.Text ?? body.Reason, ActorOf(http), ct);
+        return result.Match(o => Results.Ok(new { caseNumber = o.CaseNumber, urgeCount = o.UrgeCount, superviseCount = o.SuperviseCount }), Problem);
+    }
+
+    private static async Task<IResult> AuditAsync(string caseNumber, HttpContext http, CaseQueries queries, CancellationToken ct)
+    {
+        var actor = ActorOf(http);
+        if (!actor.Roles.Any(r => r is HotlineRoles.Administrator or HotlineRoles.QualityInspector))
+        {
+            return Problem(Error.Forbidden("audit.forbidden", "Only administrators and quality inspectors read the audit trail."));
+        }
+
+        var rows = await queries.AuditAsync(caseNumber, ct);
+        return Results.Ok(rows.Select(a => new { a.At, a.Actor, a.Roles, a.Action, a.CaseNumber, a.Detail, a.RemoteAddress }));
+    }
+
+    internal static Actor ActorOf(HttpContext http) => Actor.From(http.User, http.Connection.RemoteIpAddress?.ToString());
+
+    private static async Task<Result<JsonObject?>> ReadBodyAsync(HttpContext http, CancellationToken ct)
+    {
+        if (!http.Request.HasJsonContentType())
+        {
+            return Error.Validation(new Dictionary<string, string[]> { ["body"] = ["Send application/json."] });
+        }
+
+        try
+        {
+            var node = await JsonNode.ParseAsync(http.Request.Body, cancellationToken: ct);
+            return node is JsonObject obj
+                ? Result<JsonObject?>.Success(obj)
+                : Error.Validation(new Dictionary<string, string[]> { ["body"] = ["A JSON object is required."] });
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            return Error.Validation(new Dictionary<string, string[]> { ["body"] = [$"Malformed JSON: {ex.Message}"] });
+        }
+    }
+
+    /// <summary>Maps an expected failure to RFC 9457 ProblemDetails, in one place.</summary>
+    internal static IResult Problem(Error error)
+    {
+        var extensions = new Dictionary<string, object?> { ["code"] = error.Code };
+        if (error.Kind == ErrorKind.Invalid && error.Fields is { } fields)
+        {
+            return Results.ValidationProblem(fields.ToDictionary(f => f.Key, f => f.Value), error.Message, title: "Invalid request",
+                extensions: extensions);
+        }
+
+        var status = error.Kind switch
+        {
+            ErrorKind.NotFound => StatusCodes.Status404NotFound,
+            ErrorKind.Conflict => StatusCodes.Status409Conflict,
+            ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
+            _ => StatusCodes.Status400BadRequest,
+        };
+        return Results.Problem(error.Message, statusCode: status, title: error.Code, extensions: extensions);
+    }
+}

@@ -1,0 +1,157 @@
+using System.Security.Cryptography;
+using System.Text;
+using Hotline.SharedKernel;
+using Hotline.Ticketing.Deadlines;
+using Hotline.Ticketing.Domain;
+using Hotline.Ticketing.Duplicates;
+using Hotline.Ticketing.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Hotline.Ticketing.Cases.Get;
+
+/// <summary>Filters for the staff case list. 工单查询</summary>
+internal sealed record CaseFilter(string? Status = null, string? Type = null, string? Text = null, bool OverdueOnly = false,
+    string? HandlingUnit = null, bool MajorOnly = false, int Page = 1, int PageSize = 50);
+
+/// <summary>
+/// Reads cases for citizens (query code), staff (role-masked, audited when unmasked) and enterprise accounts (their cases only).
+/// </summary>
+internal sealed class CaseQueries(
+    TicketingDbContext db,
+    ReferenceData reference,
+    DuplicateIndex duplicates,
+    IOptions<TicketingOptions> options,
+    TimeProvider clock)
+{
+    /// <summary>GetCaseByQueryCode: 404 for an unknown case and for a wrong code alike (no oracle).</summary>
+    public async Task<Result<PublicCaseView>> GetPublicAsync(string caseNumber, string? queryCode, CancellationToken ct)
+    {
+        var o = await db.Cases.AsNoTracking().FirstOrDefaultAsync(c => c.CaseNumber == caseNumber, ct);
+        if (o is null || string.IsNullOrEmpty(queryCode) ||
+            !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(o.QueryCode), Encoding.UTF8.GetBytes(queryCode.Trim().ToUpperInvariant())))
+        {
+            return Error.NotFound("case.not_found", "No case matches this number and query code.");
+        }
+
+        var events = await db.Events.AsNoTracking().Where(e => e.CaseId == o.Id && e.Public).OrderBy(e => e.Id).ToListAsync(ct);
+        var showReply = o.Status is CaseStatus.Closed or CaseStatus.Visited or CaseStatus.Archived || (o.Status == CaseStatus.Merged && o.ReplyText is not null);
+        return new PublicCaseView(o.CaseNumber, CaseViewMapper.TypeJson(o.Type), StatusText.Json(o.Status), StatusText.Zh(o.Status), o.AcceptedAt,
+            o.Deadline, Masking.Phone(o.CallerPhone), o.Title, o.Description, showReply ? o.ReplyText : null,
+            events.Select(e => CaseViewMapper.Item(e, withActor: false)).ToList());
+    }
+
+    /// <summary>GetCase for staff. Unmasked reads of personal data leave an audit record.</summary>
+    public async Task<Result<StaffCaseView>> GetStaffAsync(string caseNumber, Actor actor, CancellationToken ct)
+    {
+        var o = await db.Cases.AsNoTracking().FirstOrDefaultAsync(c => c.CaseNumber == caseNumber, ct);
+        if (o is null || !Visibility.MayRead(actor, o))
+        {
+            return Error.NotFound("case.not_found", $"Case {caseNumber} was not found.");
+        }
+
+        var refs = await reference.GetAsync(ct);
+        var now = clock.GetUtcNow();
+        var view = Visibility.ViewOf(actor, o);
+        var (phone, name) = CaseViewMapper.Person(o, view);
+        var events = await db.Events.AsNoTracking().Where(e => e.CaseId == o.Id).OrderBy(e => e.Id).ToListAsync(ct);
+        var internalViewer = !actor.Is(HotlineRoles.Enterprise) || actor.SeesPersonalData;
+        if (view == PersonalDataView.Full && (o.CallerPhone is not null || o.CallerName is not null))
+        {
+            CaseLog.Audit(db, actor, now, "pii.read", o.CaseNumber, "caller phone and name shown unmasked");
+            await db.SaveChangesAsync(ct);
+        }
+
+        var actions = CaseStateMachine.ActionsIn(o.Status).Where(a => CaseStateMachine.RoleMayTake(a, actor.Roles))
+            .Select(a => JsonNames.Camel(a.ToString())).ToList();
+        return new StaffCaseView(o.CaseNumber, CaseViewMapper.TypeJson(o.Type), o.Category,
+            o.Category is not null && refs.Categories.TryGetValue(o.Category, out var cat) ? cat.Name : null,
+            JsonNames.Camel(o.Channel.ToString()), JsonNames.Camel(o.Priority.ToString()), StatusText.Json(o.Status), StatusText.Zh(o.Status),
+            o.Title, o.Description, phone, name, JsonNames.Camel(view.ToString()), o.Confidential, o.Enterprise, o.Plate, o.Location, o.OccurredAt,
+            o.AcceptedAt, o.Deadline, JsonNames.Camel(refs.Sla.StateOf(o, now).ToString()), o.HandlingUnit, o.HandledByEnterprise, o.Major,
+            internalViewer ? o.MajorReason : null, o.MasterCaseNumber, o.TransferTarget,
+            o.Satisfaction is { } s ? JsonNames.Camel(s.ToString()) : null, o.ReplyText, o.PendingExtensionDays, o.PendingExtensionReason,
+            o.UrgeCount, o.SuperviseCount, internalViewer ? o.Source : null, internalViewer ? o.RecordingId : null, actions,
+            events.Where(e => internalViewer || e.Public).Select(e => CaseViewMapper.Item(e, withActor: internalViewer)).ToList());
+    }
+
+    /// <summary>Search and filter (staff); enterprise accounts get only their enterprise's cases.</summary>
+    public async Task<(IReadOnlyList<CaseListItem> Items, int Total)> SearchAsync(CaseFilter filter, Actor actor, CancellationToken ct)
+    {
+        var refs = await reference.GetAsync(ct);
+        var now = clock.GetUtcNow();
+        var q = db.Cases.AsNoTracking();
+        if (actor.IsEnterpriseOnly)
+        {
+            q = q.Where(c => c.HandledByEnterprise && c.HandlingUnit == (actor.Enterprise ?? "\u0000"));
+        }
+        else if (actor.Is(HotlineRoles.Handler) && !actor.SeesPersonalData && actor.Unit is not null)
+        {
+            q = q.Where(c => c.HandlingUnit == actor.Unit);
+        }
+
+        if (JsonNames.TryParse<CaseStatus>(filter.Status, out var status))
+        {
+            q = q.Where(c => c.Status == status);
+        }
+        else if (filter.Status == "open")
+        {
+            q = q.Where(c => c.Status == CaseStatus.Accepted || c.Status == CaseStatus.Dispatched || c.Status == CaseStatus.Handling ||
+                             c.Status == CaseStatus.Replied || c.Status == CaseStatus.Returned || c.Status == CaseStatus.Suspended);
+        }
+
+        if (JsonNames.TryParse<CaseType>(filter.Type, out var type))
+        {
+            q = q.Where(c => c.Type == type);
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.HandlingUnit))
+        {
+            q = q.Where(c => c.HandlingUnit == filter.HandlingUnit);
+        }
+
+        if (filter.MajorOnly)
+        {
+            q = q.Where(c => c.Major);
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.Text))
+        {
+            var text = filter.Text.Trim();
+            q = q.Where(c => c.CaseNumber == text || c.Description.Contains(text) || c.Title.Contains(text) ||
+                             (c.Enterprise != null && c.Enterprise.Contains(text)) || (c.Plate != null && c.Plate.Contains(text)));
+        }
+
+        if (filter.OverdueOnly)
+        {
+            q = q.Where(c => c.Deadline != null && c.Deadline < now && (c.Status == CaseStatus.Accepted || c.Status == CaseStatus.Dispatched ||
+                             c.Status == CaseStatus.Handling || c.Status == CaseStatus.Replied || c.Status == CaseStatus.Returned));
+        }
+
+        var total = await q.CountAsync(ct);
+        var size = Math.Clamp(filter.PageSize, 1, 200);
+        var page = Math.Max(1, filter.Page);
+        var rows = filter.OverdueOnly
+            ? await q.OrderBy(c => c.Deadline).Skip((page - 1) * size).Take(size).ToListAsync(ct)
+            : await q.OrderByDescending(c => c.Id).Skip((page - 1) * size).Take(size).ToListAsync(ct);
+        return (rows.Select(o => CaseViewMapper.ListItem(o, Visibility.ViewOf(actor, o), refs.Sla, now)).ToList(), total);
+    }
+
+    /// <summary>Likely duplicates of a case, best first (查重).</summary>
+    public async Task<Result<IReadOnlyList<DuplicateMatch>>> DuplicatesAsync(string caseNumber, Actor actor, CancellationToken ct)
+    {
+        var o = await db.Cases.AsNoTracking().FirstOrDefaultAsync(c => c.CaseNumber == caseNumber, ct);
+        if (o is null || !Visibility.MayRead(actor, o) || actor.IsEnterpriseOnly)
+        {
+            return Error.NotFound("case.not_found", $"Case {caseNumber} was not found.");
+        }
+
+        var window = TimeSpan.FromDays(options.Value.DuplicateWindowDays);
+        var found = duplicates.FindFor(caseNumber, window, options.Value.DuplicateThreshold, 20);
+        return Result<IReadOnlyList<DuplicateMatch>>.Success(found);
+    }
+
+    /// <summary>The audit trail of one case (administrators and quality inspectors).</summary>
+    public async Task<IReadOnlyList<AuditRecord>> AuditAsync(string caseNumber, CancellationToken ct) =>
+        await db.Audit.AsNoTracking().Where(a => a.CaseNumber == caseNumber).OrderBy(a => a.Id).ToListAsync(ct);
+}

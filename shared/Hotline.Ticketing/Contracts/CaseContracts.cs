@@ -1,0 +1,105 @@
+using Hotline.SharedKernel;
+
+namespace Hotline.Ticketing;
+
+/// <summary>The channel a case came in through. 受理渠道</summary>
+public enum CaseChannel
+{
+    /// <summary>电话</summary>
+    Phone,
+    /// <summary>网站</summary>
+    Web,
+    /// <summary>手机应用</summary>
+    App,
+    /// <summary>微信</summary>
+    WeChat,
+    /// <summary>短信</summary>
+    Sms,
+    /// <summary>电子邮件</summary>
+    Email,
+    /// <summary>转办: sent here by another unit or node.</summary>
+    Transfer,
+    /// <summary>交办: assigned here by a superior node.</summary>
+    Assignment,
+    /// <summary>企业直通车</summary>
+    Enterprise,
+    /// <summary>留言/语音信箱</summary>
+    Voicemail,
+}
+
+/// <summary>The kind of contact. 诉求类型 — JSON: complaint|report|inquiry|suggestion|help|praise.</summary>
+public enum CaseType
+{
+    /// <summary>投诉</summary>
+    Complaint,
+    /// <summary>举报</summary>
+    Report,
+    /// <summary>信息咨询</summary>
+    Inquiry,
+    /// <summary>意见建议</summary>
+    Suggestion,
+    /// <summary>求助</summary>
+    Help,
+    /// <summary>表扬</summary>
+    Praise,
+}
+
+/// <summary>Where a case came from when another node created it (转办/交办).</summary>
+public sealed record ExternalReference(string OriginNode, string OriginCaseNumber, string CorrelationId);
+
+/// <summary>Accept a case from any channel. 业务受理</summary>
+public sealed record AcceptCase(CaseChannel Channel, CaseType Type, string Description, string? Category = null,
+    string? CallerPhone = null, string? CallerName = null, bool Confidential = false, string? Enterprise = null,
+    string? Location = null, DateTimeOffset? OccurredAt = null, DateTimeOffset? Deadline = null,
+    ExternalReference? Source = null, string? RecordingId = null);
+
+/// <summary>The accepted case: its number, the citizen's query code, and whether it existed already (idempotent intake).</summary>
+public sealed record AcceptedCase(string CaseNumber, string QueryCode, bool AlreadyExisted);
+
+/// <summary>Feedback from elsewhere on a case this node sent out (转办 result returning).</summary>
+public sealed record ExternalFeedback(string FeedbackId, string CaseNumber, string FromNode, string Kind, string Text, DateTimeOffset At);
+
+/// <summary>The single entry point for creating cases, whatever the channel.</summary>
+public interface ICaseIntake
+{
+    /// <summary>Idempotent: the same Source (OriginNode+OriginCaseNumber) twice returns the existing case with AlreadyExisted=true.</summary>
+    Task<Result<AcceptedCase>> AcceptAsync(AcceptCase command, CancellationToken ct);
+
+    /// <summary>Feedback on a case this node sent out; idempotent by FeedbackId. Kind: progressed|resolved|returned.</summary>
+    Task<Result<Unit>> RecordExternalFeedbackAsync(ExternalFeedback feedback, CancellationToken ct);
+}
+
+/// <summary>One entry of the ordered, durable case feed, written in the same transaction as the state change.</summary>
+public sealed record CaseFeedEntry(long Position, string CaseNumber, string EventType,
+    DateTimeOffset OccurredAt, CaseSummary Summary, string? Comment, ExternalReference? Source);
+
+/// <summary>What leaves the city about a case: no personal data except a masked phone.</summary>
+public sealed record CaseSummary(string CaseNumber, CaseType Type, string? Category, CaseChannel Channel, string Status,
+    string MaskedPhone, string Title, DateTimeOffset AcceptedAt, DateTimeOffset? Deadline, bool Major, string? HandlingUnit);
+
+/// <summary>Reads the case feed after a stored position (federation publishes it upward).</summary>
+public interface ICaseFeed
+{
+    /// <summary>Entries with Position &gt; <paramref name="position"/>, in order, at most <paramref name="max"/>.</summary>
+    Task<IReadOnlyList<CaseFeedEntry>> ReadAfterAsync(long position, int max, CancellationToken ct);
+}
+
+/// <summary>The event types written to the case feed.</summary>
+public static class CaseFeedEvents
+{
+    public const string Created = "created";
+    public const string StatusChanged = "statusChanged";
+    public const string MajorFlagged = "majorFlagged";
+    public const string Merged = "merged";
+    public const string Unmerged = "unmerged";
+    /// <summary>转办 out: Comment carries "targetNode|reason"; <see cref="CaseFeedEntry.Source"/> is null.</summary>
+    public const string TransferredOut = "transferredOut";
+    /// <summary>催办</summary>
+    public const string Urged = "urged";
+    /// <summary>督办</summary>
+    public const string Supervised = "supervised";
+    public const string DeadlineExtended = "deadlineExtended";
+    /// <summary>The citizen (and every reporter merged into the case) is to be told the result on their channel.</summary>
+    public const string CitizenNotified = "citizenNotified";
+    public const string FeedbackReceived = "feedbackReceived";
+}

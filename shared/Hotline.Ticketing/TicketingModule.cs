@@ -1,0 +1,77 @@
+using System.Threading.RateLimiting;
+using Hotline.ServiceDefaults;
+using Hotline.Ticketing.Api;
+using Hotline.Ticketing.Cases.Accept;
+using Hotline.Ticketing.Cases.Act;
+using Hotline.Ticketing.Cases.Feed;
+using Hotline.Ticketing.Cases.Get;
+using Hotline.Ticketing.Deadlines;
+using Hotline.Ticketing.Duplicates;
+using Hotline.Ticketing.Persistence;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Hotline.Ticketing;
+
+/// <summary>Registers the ticketing module (工单) with a host and maps its endpoints and pages.</summary>
+public static class TicketingModule
+{
+    /// <summary>
+    /// Adds the case life cycle: storage (<c>data/&lt;node&gt;/ticketing.db</c> or PostgreSQL schema <c>ticketing</c>), the
+    /// intake (<see cref="ICaseIntake"/>), the feed (<see cref="ICaseFeed"/>, scoped), the deadline monitor, the duplicate
+    /// index, the public rate limit and the staff pages. Needs <c>IOptions&lt;NodeOptions&gt;</c> bound by the host.
+    /// </summary>
+    public static IHostApplicationBuilder AddTicketingModule(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.AddOptions<TicketingOptions>()
+            .Bind(builder.Configuration.GetSection(TicketingOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddNodeStorage(builder.Configuration);
+        services.AddModuleDbContext<TicketingDbContext>("ticketing");
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddSingleton<DuplicateIndex>();
+        services.AddSingleton<ReferenceData>();
+        services.AddScoped<AcceptCaseHandler>();
+        services.AddScoped<ICaseIntake>(sp => sp.GetRequiredService<AcceptCaseHandler>());
+        services.AddScoped<TakeActionHandler>();
+        services.AddScoped<CaseQueries>();
+        services.AddScoped<ICaseFeed, CaseFeedReader>();
+
+        // Order matters: the schema exists before the deadline monitor's first pass.
+        services.AddHostedService<TicketingStartup>();
+        services.AddSingleton<DeadlineMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeadlineMonitor>());
+
+        services.AddHealthChecks().AddDbContextCheck<TicketingDbContext>("ticketing", tags: ["ready"]);
+        services.AddRateLimiter(o => o.AddPolicy(TicketingEndpoints.PublicRateLimitPolicy, http =>
+        {
+            var permits = http.RequestServices.GetRequiredService<IOptions<TicketingOptions>>().Value.PublicPermitsPerMinute;
+            return RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = permits, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
+        }));
+        services.Configure<RateLimiterOptions>(o => o.RejectionStatusCode = StatusCodes.Status429TooManyRequests);
+        services.AddRazorPages();
+        return builder;
+    }
+
+    /// <summary>
+    /// Maps the public and staff case API (<c>/api/v1/cases…</c>). The staff pages (<c>/cases…</c>) live in this
+    /// assembly and are mapped by the host's single <c>app.MapRazorPages()</c>.
+    /// </summary>
+    public static IEndpointRouteBuilder MapTicketingEndpoints(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        TicketingEndpoints.Map(app);
+        return app;
+    }
+}
