@@ -1,0 +1,251 @@
+using Hotline.Federation.Assignments;
+using Hotline.Federation.Operations;
+using Hotline.Federation.Persistence;
+using Hotline.Federation.Relay;
+using Hotline.Federation.Reporting;
+using Hotline.Federation.Routing;
+using Hotline.Identity;
+using Hotline.ServiceDefaults;
+using Hotline.SharedKernel;
+using JasperFx.CodeGeneration;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Wolverine;
+using Wolverine.Configuration;
+using Wolverine.ErrorHandling;
+using Wolverine.Http;
+using Wolverine.Http.Transport;
+using Wolverine.Postgresql;
+using Wolverine.RabbitMQ;
+using Wolverine.RabbitMQ.Internal;
+using Wolverine.RDBMS;
+using Wolverine.Sqlite;
+
+namespace Hotline.Federation;
+
+/// <summary>Registers the federation module: Wolverine bus, durable storage, peer endpoints, handlers, sagas and the city relay.</summary>
+public static class FederationModule
+{
+    /// <summary>
+    /// Adds the federation bus to a node: Wolverine in <c>Solo</c> durability with its message store on SQLite
+    /// (<c>data/&lt;node&gt;/federation-bus.db</c>) or PostgreSQL (<c>Storage:Provider=Postgres</c>), every neighbour
+    /// declared as a durable endpoint at start-up (HTTP transport with the neighbour's tokens, or RabbitMQ with
+    /// <c>Federation:Transport=RabbitMq</c>), and the relay/saga handlers. Requires <c>Node</c>, <c>Storage</c> and
+    /// <c>Federation</c> configuration; an <c>IPeerTokenProvider</c> for the HTTP transport.
+    /// </summary>
+    public static WebApplicationBuilder AddFederationModule(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var configuration = builder.Configuration;
+        var services = builder.Services;
+
+        services.AddOptions<NodeOptions>().Bind(configuration.GetSection(NodeOptions.SectionName));
+        services.AddNodeStorage(configuration);
+        services.AddOptions<PeerNodesOptions>().Bind(configuration.GetSection(PeerNodesOptions.SectionName));
+        services.AddOptions<FederationOptions>()
+            .Bind(configuration.GetSection(FederationOptions.SectionName))
+            .Validate(o => !o.Validate().Any(), "Federation options are invalid (see Federation:* settings).")
+            .ValidateOnStart();
+
+        var node = configuration.GetSection(NodeOptions.SectionName).Get<NodeOptions>() ?? new NodeOptions();
+        var storage = configuration.GetSection(StorageOptions.SectionName).Get<StorageOptions>() ?? new StorageOptions();
+        var federation = configuration.GetSection(FederationOptions.SectionName).Get<FederationOptions>() ?? new FederationOptions();
+        var peers = configuration.GetSection(PeerNodesOptions.SectionName).Get<PeerNodesOptions>()?.Peers ?? [];
+        var problems = node.Validate().Concat(federation.Validate()).ToList();
+        if (problems.Count > 0)
+        {
+            throw new OptionsValidationException(nameof(FederationOptions), typeof(FederationOptions), problems);
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddModuleDbContext<FederationDbContext>("federation");
+        services.AddSingleton<NextHopSender>();
+        services.AddSingleton<AssignmentNumbers>();
+        services.AddHostedService<FederationSchemaInitializer>();
+        services.AddSingleton<Weasel.Core.Migrator, Weasel.Sqlite.SqliteMigrator>();
+        services.AddScoped<FederationOperations>();
+        services.AddAntiforgery();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, FederationAuthorizationResultHandler>();
+        if (federation.RunRelay ?? node.Tier == NodeTier.Municipal)
+        {
+            services.AddHostedService<CaseFeedRelay>();
+        }
+
+        // Policies are owned by the identity module; these defaults only apply when it has not defined them.
+        services.PostConfigure<AuthorizationOptions>(o =>
+        {
+            if (o.GetPolicy(HotlinePolicies.Federation) is null)
+            {
+                o.AddPolicy(HotlinePolicies.Federation, p => p.RequireAuthenticatedUser().RequireRole(HotlineRoles.Node));
+            }
+
+            if (o.GetPolicy(HotlinePolicies.Staff) is null)
+            {
+                o.AddPolicy(HotlinePolicies.Staff, p => p.RequireAuthenticatedUser());
+            }
+        });
+
+        var neighbours = Neighbours(node);
+        if (federation.Transport == FederationTransport.Http)
+        {
+            services.AddWolverineHttp();
+            foreach (var peer in peers.Where(p => neighbours.Contains(p.Id) && Uri.TryCreate(p.Url, UriKind.Absolute, out _)))
+            {
+                var outbound = InboundUrl(peer.Url);
+                var peerId = peer.Id;
+                services.AddHttpClient(outbound, c => c.BaseAddress = new Uri(outbound))
+                    .AddHttpMessageHandler(sp => new PeerTokenHandler(sp.GetRequiredService<IPeerTokenProvider>(), peerId));
+            }
+        }
+
+        services.AddWolverine(ExtensionDiscovery.ManualOnly, opts =>
+        {
+            opts.ServiceName = "hotline-" + node.Id;
+            opts.Durability.Mode = DurabilityMode.Solo;
+            opts.Durability.ScheduledJobPollingTime = federation.ScheduledJobPollingTime;
+            opts.UnknownMessageBehavior = UnknownMessageBehavior.DeadLetterQueue;
+            opts.UseRuntimeCompilation();
+            opts.CodeGeneration.TypeLoadMode = TypeLoadMode.Dynamic;
+
+            if (storage.Provider == StorageProvider.Postgres)
+            {
+                opts.PersistMessagesWithPostgresql(storage.Postgres!, "federation_bus_" + node.Id);
+            }
+            else
+            {
+                opts.PersistMessagesWithSqlite(storage.SqliteConnectionString(node.Id, "federation-bus"));
+            }
+
+            opts.AddSagaType<AssignmentSaga>("assignment_sagas");
+
+            opts.Discovery.DisableConventionalDiscovery()
+                .IncludeType<ReportingHandler>()
+                .IncludeType<CityInboundHandler>()
+                .IncludeType<FeedbackHandler>()
+                .IncludeType<AssignmentSaga>();
+
+            opts.Policies.UseDurableLocalQueues();
+            opts.Policies.OnException<FederationRejectedException>().MoveToErrorQueue();
+            opts.Policies.OnAnyException()
+                .RetryWithCooldown(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2))
+                .Then.ScheduleRetry(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2))
+                .Then.MoveToErrorQueue();
+
+            ConfigureTransport(opts, node, federation, peers, neighbours);
+        });
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Maps the inbound federation endpoint (<c>/_wolverine/batch/federation</c>, policy <see cref="HotlinePolicies.Federation"/>),
+    /// the assignment and reporting APIs at provinces and the ministry, and the operator API and page.
+    /// </summary>
+    public static WebApplication MapFederationEndpoints(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var federation = app.Services.GetRequiredService<IOptions<FederationOptions>>().Value;
+        if (federation.Transport == FederationTransport.Http)
+        {
+            app.MapWolverineHttpTransportEndpoints().RequireAuthorization(HotlinePolicies.Federation);
+        }
+
+        var node = app.Services.GetRequiredService<IOptions<NodeOptions>>().Value;
+        if (node.Tier != NodeTier.Municipal)
+        {
+            app.MapAssignmentEndpoints();
+            app.MapReportingEndpoints();
+        }
+
+        app.MapFederationOperations();
+        return app;
+    }
+
+    internal static string InboundUrl(string baseUrl) =>
+        baseUrl.TrimEnd('/') + "/_wolverine/batch/" + FederationEndpoints.InboundQueue;
+
+    internal static HashSet<string> Neighbours(NodeOptions node)
+    {
+        var set = new HashSet<string>(node.Children, StringComparer.Ordinal);
+        if (!string.IsNullOrEmpty(node.Parent))
+        {
+            set.Add(node.Parent);
+        }
+
+        return set;
+    }
+
+    private static void ConfigureTransport(WolverineOptions opts, NodeOptions node, FederationOptions federation,
+        List<PeerNode> peers, HashSet<string> neighbours)
+    {
+        if (federation.Transport == FederationTransport.RabbitMq)
+        {
+            opts.UseRabbitMq(new Uri(federation.RabbitMq!)).AutoProvision();
+            opts.ListenToRabbitQueue(FederationEndpoints.RabbitQueue(node.Id)).UseDurableInbox().Named(FederationEndpoints.InboundQueue + "-rabbit");
+            var rabbit = opts.Transports.GetOrCreate<RabbitMqTransport>();
+            foreach (var id in neighbours)
+            {
+                var queue = rabbit.EndpointForQueue(FederationEndpoints.RabbitQueue(id));
+                queue.EndpointName = FederationEndpoints.PeerEndpointName(id);
+                queue.Mode = EndpointMode.Durable;
+            }
+
+            return;
+        }
+
+        opts.LocalQueue(FederationEndpoints.InboundQueue).UseDurableInbox();
+        var http = opts.UseHttpTransport();
+        foreach (var peer in peers.Where(p => neighbours.Contains(p.Id) && Uri.TryCreate(p.Url, UriKind.Absolute, out _)))
+        {
+            var endpoint = http.EndpointFor(InboundUrl(peer.Url));
+            endpoint.EndpointName = FederationEndpoints.PeerEndpointName(peer.Id);
+            endpoint.Mode = EndpointMode.Durable;
+        }
+    }
+}
+
+/// <summary>Creates the module's tables on start (SQLite file or PostgreSQL schema).</summary>
+internal sealed class FederationSchemaInitializer(IServiceScopeFactory scopes) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<FederationDbContext>();
+        if (!db.Database.IsNpgsql())
+        {
+            await db.Database.EnsureCreatedAsync(cancellationToken);
+            return;
+        }
+
+        // PostgreSQL: one database, a schema per module; EnsureCreated would skip if any other module made tables.
+        var exists = await db.Database
+            .SqlQueryRaw<bool>("select to_regclass('federation.reported_cases') is not null as \"Value\"")
+            .SingleAsync(cancellationToken);
+        if (!exists)
+        {
+            await db.Database.ExecuteSqlRawAsync("create schema if not exists federation", cancellationToken);
+            await db.GetService<Microsoft.EntityFrameworkCore.Storage.IRelationalDatabaseCreator>().CreateTablesAsync(cancellationToken);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Adds the receiving neighbour's bearer token to every HTTP-transport request sent to it.</summary>
+internal sealed class PeerTokenHandler(IPeerTokenProvider tokens, string peerId) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var token = await tokens.GetTokenAsync(peerId, cancellationToken);
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return await base.SendAsync(request, cancellationToken);
+    }
+}

@@ -1,0 +1,181 @@
+using System.Security.Cryptography;
+using System.Text;
+using Hotline.Federation.CityCases;
+using Hotline.Federation.Contracts;
+using Hotline.Federation.Persistence;
+using Hotline.Federation.Routing;
+using Hotline.SharedKernel;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Wolverine;
+
+namespace Hotline.Federation.Relay;
+
+/// <summary>
+/// The city's relay: reads the case feed after the position it persisted and publishes each change through the
+/// durable outbox — summaries upward (上报), feedback back toward the origin of 交办/转办 cases, and 转办 itself.
+/// At-least-once: after a crash the last batch may be published again; every receiver is idempotent.
+/// </summary>
+internal sealed partial class CaseFeedRelay(IServiceScopeFactory scopes, IOptions<FederationOptions> options,
+    IOptions<NodeOptions> node, ILogger<CaseFeedRelay> logger) : BackgroundService
+{
+    internal const string CursorId = "case-feed";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            int published;
+            try
+            {
+                published = await RelayBatchAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogRelayFailed(logger, ex);
+                published = 0;
+            }
+
+            if (published == 0)
+            {
+                await Task.Delay(options.Value.RelayPollInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    /// <summary>Publishes one batch of feed entries; returns how many entries were relayed.</summary>
+    internal async Task<int> RelayBatchAsync(CancellationToken ct)
+    {
+        using var scope = scopes.CreateScope();
+        var cases = scope.ServiceProvider.GetService<ICityCases>();
+        if (cases is null)
+        {
+            return 0;
+        }
+
+        var db = scope.ServiceProvider.GetRequiredService<FederationDbContext>();
+        var bus = scope.ServiceProvider.GetRequiredService<IMessageBus>();
+        var router = scope.ServiceProvider.GetRequiredService<NextHopSender>();
+        var cursor = await db.RelayCursors.FirstOrDefaultAsync(c => c.Id == CursorId, ct);
+        if (cursor is null)
+        {
+            cursor = new RelayCursor { Id = CursorId, Position = 0 };
+            db.RelayCursors.Add(cursor);
+        }
+
+        var entries = await cases.ReadFeedAfterAsync(cursor.Position, options.Value.RelayBatchSize, ct);
+        if (entries.Count == 0)
+        {
+            return 0;
+        }
+
+        var sent = 0;
+        foreach (var entry in entries)
+        {
+            foreach (var message in MessagesFor(node.Value.Id, entry))
+            {
+                await router.ForwardAsync(bus, message);
+                sent++;
+            }
+        }
+
+        cursor.Position = entries[^1].Position;
+        await db.IncrementAsync(Counters.Published, sent, ct);
+        await db.SaveChangesAsync(ct);
+        LogRelayed(logger, entries.Count, sent, cursor.Position);
+        return entries.Count;
+    }
+
+    /// <summary>The federation messages one feed entry produces (pure; unit-tested).</summary>
+    internal static IEnumerable<IRoutedMessage> MessagesFor(string self, CityFeedEntry entry)
+    {
+        var correlation = entry.Origin?.CorrelationId ?? DeterministicGuid($"{self}|{entry.CaseNumber}");
+        if (entry.EventType == CaseFeedEvents.Created)
+        {
+            yield return new CaseReported(entry.CaseNumber, self, NodeOptions.NationalId, correlation, entry.Position, entry.OccurredAt, entry.Summary);
+        }
+        else
+        {
+            yield return new CaseStatusChanged(entry.CaseNumber, self, NodeOptions.NationalId, correlation, entry.Position, entry.OccurredAt,
+                entry.EventType, entry.Summary);
+        }
+
+        if (entry.EventType == CaseFeedEvents.TransferredOut && entry.Transfer is { } transfer)
+        {
+            yield return new CaseTransferred(entry.CaseNumber, self, transfer.TargetNode, correlation, entry.Summary.Type,
+                transfer.Category ?? entry.Summary.Category, transfer.Description, transfer.Phone, transfer.Name, transfer.Reason,
+                entry.Summary.Deadline, entry.OccurredAt);
+        }
+
+        if (entry.Origin is { } origin && FeedbackKindOf(entry) is { } kind)
+        {
+            // Same feed position → same feedback id, so a re-published entry is recognised as a duplicate.
+            var id = DeterministicGuid($"{self}|feed|{entry.Position}");
+            var text = string.IsNullOrWhiteSpace(entry.Comment) ? DefaultText(kind, entry) : entry.Comment;
+            yield return kind switch
+            {
+                FeedbackKind.Resolved => new CaseResolved(origin.OriginCaseNumber, self, origin.OriginNode, origin.CorrelationId, id,
+                    entry.CaseNumber, text, entry.OccurredAt),
+                FeedbackKind.Returned => new CaseReturned(origin.OriginCaseNumber, self, origin.OriginNode, origin.CorrelationId, id,
+                    entry.CaseNumber, text, entry.OccurredAt),
+                _ => new CaseProgressed(origin.OriginCaseNumber, self, origin.OriginNode, origin.CorrelationId, id,
+                    entry.CaseNumber, text, entry.OccurredAt),
+            };
+        }
+    }
+
+    private static FeedbackKind? FeedbackKindOf(CityFeedEntry entry) => entry.EventType switch
+    {
+        CaseFeedEvents.Created => FeedbackKind.Progressed,
+        CaseFeedEvents.Returned => FeedbackKind.Returned,
+        CaseFeedEvents.Resolved => FeedbackKind.Resolved,
+        CaseFeedEvents.StatusChanged when CaseFeedEvents.IsResolvedStatus(entry.Summary.Status) => FeedbackKind.Resolved,
+        CaseFeedEvents.StatusChanged or CaseFeedEvents.Commented => FeedbackKind.Progressed,
+        _ => null,
+    };
+
+    private static string DefaultText(FeedbackKind kind, CityFeedEntry entry) => kind switch
+    {
+        FeedbackKind.Resolved => $"已办结（{entry.CaseNumber}）。",
+        FeedbackKind.Returned => $"已退单（{entry.CaseNumber}）。",
+        _ when entry.EventType == CaseFeedEvents.Created => $"已受理，承办工单号 {entry.CaseNumber}。",
+        _ => $"办理状态：{entry.Summary.Status}。",
+    };
+
+    internal static Guid DeterministicGuid(string key)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(key));
+        return new Guid(hash.AsSpan(0, 16));
+    }
+
+    [LoggerMessage(EventId = 4120, Level = LogLevel.Debug, Message = "Relayed {Entries} feed entries as {Messages} messages, cursor at {Position}")]
+    private static partial void LogRelayed(ILogger logger, int entries, int messages, long position);
+
+    [LoggerMessage(EventId = 4121, Level = LogLevel.Warning, Message = "Case feed relay failed; retrying")]
+    private static partial void LogRelayFailed(ILogger logger, Exception exception);
+}
+
+/// <summary>The case feed's event types the relay understands (Hotline.Ticketing <c>CaseFeedEntry.EventType</c>).</summary>
+internal static class CaseFeedEvents
+{
+    public const string Created = "created";
+    public const string StatusChanged = "statusChanged";
+    public const string MajorFlagged = "majorFlagged";
+    public const string TransferredOut = "transferredOut";
+    public const string Resolved = "resolved";
+    public const string Returned = "returned";
+    public const string Commented = "commented";
+
+    /// <summary>Statuses that mean the handling city has a result (办结).</summary>
+    public static bool IsResolvedStatus(string status) =>
+        status.Equals("resolved", StringComparison.OrdinalIgnoreCase)
+        || status.Equals("replied", StringComparison.OrdinalIgnoreCase)
+        || status.Equals("closed", StringComparison.OrdinalIgnoreCase);
+}
