@@ -1,0 +1,31 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Hotline.Gateway;
+
+/// <summary>Where the gateway reads the node directory and how it limits clients. Bound from the <c>Gateway</c> section.</summary>
+public sealed class GatewayOptions
+{
+    public const string SectionName = "Gateway";
+
+    /// <summary>The national node's base URL: its directory feeds the routes, and <c>/</c> goes to its portal.</summary>
+    [Required]
+    [Url]
+    public string DirectoryUrl { get; set; } = string.Empty;
+
+    /// <summary>The national node's id (the portal behind <c>/</c>).</summary>
+    [Required]
+    [RegularExpression("^[1-9][0-9]{5}$")]
+    public string NationalId { get; set; } = "100000";
+
+    /// <summary>How often the directory is read.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.200", "00:10:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Requests per second each client IP may make on average.</summary>
+    [Range(1, 100_000)]
+    public int PermitsPerSecond { get; set; } = 100;
+
+    /// <summary>Requests a client IP may make in a burst.</summary>
+    [Range(1, 100_000)]
+    public int Burst { get; set; } = 400;
+}

@@ -1,0 +1,139 @@
+using System.Text.Json.Serialization;
+using Hotline.SharedKernel;
+using Microsoft.Extensions.Primitives;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Transforms;
+
+namespace Hotline.Gateway.Routing;
+
+/// <summary>The part of the national directory (<c>GET /api/v1/directory/nodes</c>) the gateway routes by.</summary>
+internal sealed record DirectoryListingDto([property: JsonPropertyName("nodes")] IReadOnlyList<DirectoryNodeDto>? Nodes);
+
+internal sealed record DirectoryNodeDto(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("name")] string? Name,
+    [property: JsonPropertyName("publicUrl")] string? PublicUrl,
+    [property: JsonPropertyName("status")] string? Status);
+
+/// <summary>
+/// The proxy configuration, rebuilt from the directory without a restart: <c>/{regionCode}/{**rest}</c> goes to that
+/// node with the prefix removed and <c>X-Forwarded-Prefix: /{regionCode}</c> set (plus X-Forwarded-For/Proto/Host), and
+/// everything else goes to the national portal.
+/// </summary>
+internal sealed class DirectoryProxyConfigProvider : IProxyConfigProvider
+{
+    public const string PortalRouteId = "portal";
+
+    private readonly Lock _lock = new();
+    private Snapshot _current;
+
+    public DirectoryProxyConfigProvider(Microsoft.Extensions.Options.IOptions<GatewayOptions> options)
+    {
+        var o = options.Value;
+        _current = Build(o.NationalId, new Uri(o.DirectoryUrl), new Dictionary<string, string>(StringComparer.Ordinal));
+    }
+
+    /// <summary>The region codes currently routed, with their destinations.</summary>
+    public IReadOnlyDictionary<string, string> Destinations => _current.Destinations;
+
+    /// <summary>True once the directory has been read at least once.</summary>
+    public bool Loaded { get; private set; }
+
+    public IProxyConfig GetConfig() => _current;
+
+    /// <summary>Replaces the routes when the set of nodes or their URLs changed. Returns whether anything changed.</summary>
+    public bool Update(string nationalId, Uri nationalUrl, IEnumerable<DirectoryNodeDto> nodes)
+    {
+        var routable = nodes
+            .Where(n => RegionCode.IsValid(n.Id) && Uri.TryCreate(n.PublicUrl, UriKind.Absolute, out var u)
+                        && u.Scheme is "http" or "https")
+            .GroupBy(n => n.Id).Select(g => g.First())
+            .ToDictionary(n => n.Id, n => n.PublicUrl!.TrimEnd('/'), StringComparer.Ordinal);
+        lock (_lock)
+        {
+            Loaded = true;
+            if (SameDestinations(_current.Destinations, routable))
+            {
+                return false;
+            }
+
+            var previous = _current;
+            _current = Build(nationalId, nationalUrl, routable);
+            previous.Expire();
+            return true;
+        }
+    }
+
+    private static bool SameDestinations(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
+
+    private static Snapshot Build(string nationalId, Uri nationalUrl, IReadOnlyDictionary<string, string> destinations)
+    {
+        var routes = new List<RouteConfig>();
+        var clusters = new List<ClusterConfig>();
+        var nationalCluster = $"node-{nationalId}";
+        if (!destinations.ContainsKey(nationalId))
+        {
+            clusters.Add(Cluster(nationalCluster, nationalUrl.ToString().TrimEnd('/')));
+        }
+
+        foreach (var (id, url) in destinations.OrderBy(d => d.Key, StringComparer.Ordinal))
+        {
+            clusters.Add(Cluster($"node-{id}", url));
+            var prefix = "/" + id;
+            routes.Add(new RouteConfig
+                {
+                    RouteId = $"node-{id}",
+                    ClusterId = $"node-{id}",
+                    Order = 0,
+                    Match = new RouteMatch { Path = prefix + "/{**rest}" },
+                }
+                .WithTransformPathRemovePrefix(prefix)
+                .WithTransformXForwarded(xDefault: ForwardedTransformActions.Set, xPrefix: ForwardedTransformActions.Off)
+                .WithTransformRequestHeader("X-Forwarded-Prefix", prefix, append: false));
+        }
+
+        routes.Add(new RouteConfig
+            {
+                RouteId = PortalRouteId,
+                ClusterId = nationalCluster,
+                Order = 1000,
+                Match = new RouteMatch { Path = "/{**rest}" },
+            }
+            .WithTransformXForwarded(xDefault: ForwardedTransformActions.Set, xPrefix: ForwardedTransformActions.Off));
+        return new Snapshot(routes, clusters, destinations);
+    }
+
+    private static ClusterConfig Cluster(string id, string url) => new()
+    {
+        ClusterId = id,
+        Destinations = new Dictionary<string, DestinationConfig>(StringComparer.Ordinal)
+        {
+            ["primary"] = new() { Address = url },
+        },
+    };
+
+    private sealed class Snapshot : IProxyConfig
+    {
+        private readonly CancellationTokenSource _changed = new();
+
+        public Snapshot(IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters,
+            IReadOnlyDictionary<string, string> destinations)
+        {
+            Routes = routes;
+            Clusters = clusters;
+            Destinations = destinations;
+            ChangeToken = new CancellationChangeToken(_changed.Token);
+        }
+
+        public IReadOnlyList<RouteConfig> Routes { get; }
+
+        public IReadOnlyList<ClusterConfig> Clusters { get; }
+
+        public IReadOnlyDictionary<string, string> Destinations { get; }
+
+        public IChangeToken ChangeToken { get; }
+
+        public void Expire() => _changed.Cancel();
+    }
+}
