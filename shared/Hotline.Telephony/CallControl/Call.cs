@@ -1,0 +1,929 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Hotline.Telephony.Media;
+using Hotline.Telephony.Sip;
+using Hotline.Telephony.Sip.Messages;
+using Hotline.Telephony.Sip.Registrar;
+using Hotline.Telephony.Sip.Transactions;
+using Hotline.Telephony.Sip.Transport;
+
+namespace Hotline.Telephony.CallControl;
+
+/// <summary>Where a call is in its life.</summary>
+internal enum CallPhase
+{
+    Ivr,
+    Queued,
+    Ringing,
+    Talking,
+    Voicemail,
+    Ended,
+}
+
+/// <summary>
+/// One inbound call as an actor (B2BUA): the caller leg (answered with early media for IVR and queue, 200 when an agent
+/// answers), zero or more agent legs being offered, anchored media with recording. All state changes run on the call's
+/// own <see cref="SerialExecutor"/>; the media clock reads only the media fields, under a small lock.
+/// </summary>
+internal sealed class Call : IMediaTicker
+{
+    private readonly CallCenter _center;
+    private readonly SerialExecutor _actor;
+    private readonly ServerTransaction _invite;
+    private readonly SdpAudio? _offer;
+    private readonly Registration? _direct;
+    private readonly string _localTag = SipEngine.NewTag();
+    private readonly string _callerContact;
+    private readonly List<AgentLeg> _attempts = [];
+    private readonly Lock _mediaGate = new();
+    private readonly AudioPlayer _player = new();
+    private readonly StringBuilder _ivrPath = new();
+    private readonly long _sessionId = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    private RtpSession? _callerMedia;
+    private AgentLeg? _agent;
+    private WavWriter? _recorder;
+    private WavWriter? _voicemail;
+    private bool _answered;
+    private uint _cseq = 1;
+    private TimerHandle _menuTimer;
+    private TimerHandle _positionTimer;
+    private TimerHandle _overflowTimer;
+    private TimerHandle _rtpTimer;
+    private DateTimeOffset? _queuedAt;
+    private DateTimeOffset? _answeredAt;
+    private string? _recordingPath;
+    private string? _caseNumber;
+    private string _outcome = "ended";
+    private string _voicemailReason = "overflow";
+    private volatile CallPhase _phase = CallPhase.Ivr;
+
+    public Call(CallCenter center, ServerTransaction invite, SdpAudio? offer, string called, Registration? direct)
+    {
+        _center = center;
+        _invite = invite;
+        _offer = offer;
+        _direct = direct;
+        Called = called;
+        Id = invite.Request.CallId!;
+        Started = center.Time.GetUtcNow();
+        Caller = NameAddress.TryParse(invite.Request.Headers["From"], out var from) ? from.SipUri?.User ?? "anonymous" : "anonymous";
+        _callerContact = NameAddress.TryParse(invite.Request.Headers["Contact"], out var c) ? c.Uri : from?.Uri ?? invite.Request.Uri;
+        _actor = new SerialExecutor(ex => TelephonyLog.CallFailed(center.Logger, Id, ex));
+    }
+
+    public string Id { get; }
+
+    public string Caller { get; }
+
+    public string Called { get; }
+
+    public DateTimeOffset Started { get; }
+
+    public string? Queue { get; private set; }
+
+    public string IvrPath => _ivrPath.ToString();
+
+    public string? AgentExtension => _agent?.Extension;
+
+    public CallPhase Phase => _phase;
+
+    public string StateName => _phase switch
+    {
+        CallPhase.Ivr => "ivr",
+        CallPhase.Queued => "queued",
+        CallPhase.Ringing => "ringing",
+        CallPhase.Talking => "talking",
+        CallPhase.Voicemail => "voicemail",
+        _ => "ended",
+    };
+
+    /// <summary>Media counters for tests and monitoring.</summary>
+    public RtpSession? CallerMedia => _callerMedia;
+
+    public RtpSession? AgentMedia => _agent?.Media;
+
+    public void Post(Func<Task> work) => _actor.Post(work);
+
+    public void Post(Action work) => _actor.Post(work);
+
+    private SipEngine Engine => _center.Engine;
+
+    private SipOptions Options => _center.Options;
+
+    public async Task StartAsync()
+    {
+        _callerMedia = new RtpSession(_center.MediaAddress);
+        if (_offer is not null)
+        {
+            _callerMedia.PayloadType = _offer.ChooseCodec()!.Value;
+            _callerMedia.TelephoneEvent = _offer.TelephoneEvent;
+            _callerMedia.SetRemote(_offer.EndPoint);
+        }
+
+        _callerMedia.Digit += d => Post(() => OnDigit(d, "rfc4733"));
+        _center.Clock!.Add(this);
+
+        if (_direct is not null)
+        {
+            Queue = null;
+            _phase = CallPhase.Ringing;
+            TelephonyLog.CallState(_center.Logger, Id, SharedKernel.Masking.Phone(Caller), StateName);
+            await OfferAsync([_direct.Extension]).ConfigureAwait(false);
+            return;
+        }
+
+        if (_offer is null)
+        {
+            // Delayed offer: answer now with our offer; the caller's answer comes in the ACK.
+            Answer();
+        }
+        else
+        {
+            var progress = _invite.Request.CreateResponse(183, toTag: _localTag);
+            AddSdp(progress);
+            _invite.SendResponse(progress);
+        }
+
+        if (!_center.InBusinessHours())
+        {
+            StartVoicemail("afterHours");
+            return;
+        }
+
+        TelephonyLog.CallState(_center.Logger, Id, SharedKernel.Masking.Phone(Caller), StateName);
+        _center.Publish("ivr", this, StateName);
+        _player.Finished += OnPromptFinished;
+        _player.Play([_center.Prompts.Get(PromptLibrary.Welcome), _center.Prompts.Get(PromptLibrary.Menu)]);
+    }
+
+    private void OnPromptFinished() => Post(() =>
+    {
+        if (_phase == CallPhase.Ivr)
+        {
+            _menuTimer.Cancel();
+            _menuTimer = Engine.Wheel.Schedule(TimeSpan.FromSeconds(Options.MenuTimeoutSeconds), () => Post(() =>
+            {
+                if (_phase == CallPhase.Ivr)
+                {
+                    var general = _center.Acd.QueueForDigit("0")?.Name ?? _center.Acd.QueueNames.First();
+                    Enqueue(general);
+                }
+            }));
+        }
+        else if (_phase == CallPhase.Voicemail && _voicemail is null)
+        {
+            StartVoicemailRecording();
+        }
+    });
+
+    private void OnDigit(char digit, string source)
+    {
+        TelephonyLog.Dtmf(_center.Logger, Id, digit, source);
+        if (_phase != CallPhase.Ivr)
+        {
+            return;
+        }
+
+        _ivrPath.Append(digit);
+        var queue = _center.Acd.QueueForDigit(digit.ToString());
+        if (queue is null)
+        {
+            _player.Play([_center.Prompts.Get(PromptLibrary.Invalid), _center.Prompts.Get(PromptLibrary.Menu)]);
+            return;
+        }
+
+        Enqueue(queue.Name);
+    }
+
+    private void Enqueue(string queue)
+    {
+        _menuTimer.Cancel();
+        Queue = queue;
+        _phase = CallPhase.Queued;
+        _queuedAt ??= _center.Time.GetUtcNow();
+        var q = _center.Acd.Queue(queue)!;
+        _center.Acd.Enqueue(new QueuedCall(Id, queue, q.Priority, _queuedAt.Value));
+        TelephonyLog.CallState(_center.Logger, Id, SharedKernel.Masking.Phone(Caller), StateName);
+        _center.Publish("queued", this, StateName);
+        AnnouncePosition(first: true);
+        _overflowTimer = Engine.Wheel.Schedule(TimeSpan.FromSeconds(q.MaxWaitSeconds), () => Post(Overflow));
+        _center.Dispatch();
+    }
+
+    private void AnnouncePosition(bool first)
+    {
+        if (_phase != CallPhase.Queued || Queue is null)
+        {
+            return;
+        }
+
+        var ahead = _center.Acd.Ahead(Id, Queue);
+        var clips = new List<short[]>();
+        if (first)
+        {
+            clips.Add(_center.Prompts.Get(PromptLibrary.Hold));
+        }
+
+        if (ahead > 0 || !first)
+        {
+            clips.Add(_center.Prompts.Position(ahead + 1));
+        }
+
+        _player.Play(clips, _center.Prompts.MusicOnHold);
+        _positionTimer = Engine.Wheel.Schedule(TimeSpan.FromSeconds(Options.PositionAnnouncementSeconds),
+            () => Post(() => AnnouncePosition(first: false)));
+    }
+
+    private void Overflow()
+    {
+        if (_phase != CallPhase.Queued || Queue is null)
+        {
+            return;
+        }
+
+        _center.Acd.Remove(Id, Queue);
+        _center.Acd.Overflowed(Queue);
+        StartVoicemail("overflow");
+    }
+
+    private void StartVoicemail(string reason)
+    {
+        _positionTimer.Cancel();
+        _overflowTimer.Cancel();
+        _menuTimer.Cancel();
+        _voicemailReason = reason;
+        _phase = CallPhase.Voicemail;
+        _player.Finished -= OnPromptFinished;
+        _player.Finished += OnPromptFinished;
+        if (!_answered)
+        {
+            Answer();
+        }
+
+        TelephonyLog.CallState(_center.Logger, Id, SharedKernel.Masking.Phone(Caller), StateName);
+        _center.Publish("voicemail", this, StateName);
+        var prompt = reason == "afterHours" ? PromptLibrary.AfterHours : PromptLibrary.Voicemail;
+        _player.Play([_center.Prompts.Get(prompt), _center.Prompts.Beep]);
+    }
+
+    private void StartVoicemailRecording()
+    {
+        var path = Path.Combine(Options.DataDirectory, "voicemail", Started.ToString("yyyyMMdd", CultureInfo.InvariantCulture), SafeName(Id) + ".wav");
+        lock (_mediaGate)
+        {
+            _voicemail = new WavWriter(path, 1);
+        }
+
+        _recordingPath = path;
+        Engine.Wheel.Schedule(TimeSpan.FromSeconds(Options.VoicemailMaxSeconds), () => Post(() => HangUpAllAsync("voicemailLimit")));
+    }
+
+    /// <summary>Rings one agent, or every given agent for ring-all.</summary>
+    public Task OfferAsync(List<string> agents)
+    {
+        if (_phase is not (CallPhase.Queued or CallPhase.Ringing))
+        {
+            foreach (var a in agents)
+            {
+                _center.Acd.OfferFailed(a, noAnswer: false);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        _positionTimer.Cancel();
+        if (_phase == CallPhase.Queued)
+        {
+            _phase = CallPhase.Ringing;
+        }
+
+        foreach (var extension in agents)
+        {
+            var reg = _direct?.Extension == extension ? _direct : Engine.Registrar.Find(extension);
+            if (reg is null)
+            {
+                _center.Acd.OfferFailed(extension, noAnswer: true);
+                continue;
+            }
+
+            var leg = new AgentLeg(extension, reg, new RtpSession(_center.MediaAddress));
+            _attempts.Add(leg);
+            _center.Track(leg.CallId, this);
+            var invite = BuildAgentInvite(leg);
+            leg.Transaction = Engine.Transactions.Send(invite, reg.Peer);
+            leg.Transaction.ResponseReceived += (_, r) => Post(() => OnAgentResponse(leg, r));
+            leg.RingTimer = Engine.Wheel.Schedule(TimeSpan.FromSeconds(Options.RingTimeoutSeconds), () => Post(() => RingTimeout(leg)));
+            _center.Publish("ringing", this, "ringing", extension);
+        }
+
+        if (_attempts.Count == 0)
+        {
+            Requeue();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private SipRequest BuildAgentInvite(AgentLeg leg)
+    {
+        var local = Engine.LocalFor(leg.Peer.Kind);
+        var invite = new SipRequest { Method = "INVITE", Uri = leg.Contact };
+        invite.Headers.Add("Via", $"SIP/2.0/{leg.Peer.ViaProtocol} {local};branch={SipEngine.NewBranch()};rport");
+        invite.Headers.Add("Max-Forwards", "70");
+        invite.Headers.Add("From", $"\"{Caller}\" <sip:{Caller}@{local}>;tag={leg.LocalTag}");
+        invite.Headers.Add("To", $"<sip:{leg.Extension}@{local}>");
+        invite.Headers.Add("Call-ID", leg.CallId);
+        invite.Headers.Add("CSeq", "1 INVITE");
+        invite.Headers.Add("Contact", $"<sip:{Options.Hotline}@{local}{(leg.Peer.IsReliable ? ";transport=tcp" : string.Empty)}>");
+        invite.Headers.Add("Allow", string.Join(", ", SipEngine.Allowed));
+        if (Queue is not null)
+        {
+            invite.Headers.Add("X-Hotline-Queue", Queue);
+        }
+
+        invite.Headers.Add("X-Hotline-Ivr", IvrPath.Length == 0 ? "-" : IvrPath);
+        invite.Headers.Add("Content-Type", "application/sdp");
+        invite.Body = Encoding.ASCII.GetBytes(SdpAudio.Build(_center.MediaAddress, leg.Media.LocalEndPoint.Port, [0, 8], 101, _sessionId));
+        return invite;
+    }
+
+    private async Task OnAgentResponse(AgentLeg leg, SipResponse response)
+    {
+        if (response.StatusCode < 200)
+        {
+            if (_direct is not null && response.StatusCode is 180 or 183 && !_answered && !_invite.IsFinal)
+            {
+                _invite.SendResponse(_invite.Request.CreateResponse(180, toTag: _localTag));
+            }
+
+            return;
+        }
+
+        if (response.StatusCode >= 300)
+        {
+            leg.RingTimer.Cancel();
+            await EndAttemptAsync(leg).ConfigureAwait(false);
+            if (!leg.Cancelled)
+            {
+                _center.Acd.OfferFailed(leg.Extension, noAnswer: true);
+                _center.Publish("agentState", null, nameof(AgentState.NotReady), leg.Extension);
+            }
+
+            if (_attempts.Count == 0 && _agent is null)
+            {
+                if (_direct is not null)
+                {
+                    FailCaller(response.StatusCode is 486 or 600 or 603 ? response.StatusCode : 480);
+                }
+                else
+                {
+                    Requeue();
+                }
+            }
+
+            return;
+        }
+
+        // 2xx
+        leg.RemoteTag = response.ToTag;
+        if (NameAddress.TryParse(response.Headers["Contact"], out var contact))
+        {
+            leg.Contact = contact.Uri;
+        }
+
+        SendAck(leg);
+        if (leg.Answered)
+        {
+            return; // retransmitted 2xx: the ACK above is all it needs
+        }
+
+        leg.Answered = true;
+        leg.RingTimer.Cancel();
+        if (_agent is not null || _phase is not (CallPhase.Ringing or CallPhase.Queued))
+        {
+            SendBye(leg); // lost the ring-all race, or the caller is gone
+            await EndAttemptAsync(leg).ConfigureAwait(false);
+            _center.Acd.CallEnded(leg.Extension, TimeSpan.Zero, wrapUp: false);
+            return;
+        }
+
+        if (SdpAudio.TryParse(response.BodyText, out var answer) && answer.ChooseCodec() is { } pt)
+        {
+            leg.Media.PayloadType = pt;
+            leg.Media.TelephoneEvent = answer.TelephoneEvent;
+            leg.Media.SetRemote(answer.EndPoint);
+        }
+
+        _agent = leg;
+        _attempts.Remove(leg);
+        foreach (var other in _attempts.ToList())
+        {
+            await CancelAttemptAsync(other, noAnswer: false).ConfigureAwait(false);
+        }
+
+        _answeredAt = _center.Time.GetUtcNow();
+        if (Queue is not null)
+        {
+            _center.Acd.Answered(leg.Extension, Queue, _answeredAt.Value - (_queuedAt ?? _answeredAt.Value));
+        }
+        else if (_center.Acd.IsAgent(leg.Extension))
+        {
+            _center.Acd.SetState(leg.Extension, AgentState.Talking, "force");
+        }
+
+        if (!_answered)
+        {
+            Answer();
+        }
+
+        _overflowTimer.Cancel();
+        _positionTimer.Cancel();
+        _player.Stop();
+        StartBridge();
+        _phase = CallPhase.Talking;
+        _outcome = "answered";
+        TelephonyLog.CallState(_center.Logger, Id, SharedKernel.Masking.Phone(Caller), StateName);
+        _center.Publish("answered", this, StateName);
+        _rtpTimer = Engine.Wheel.Schedule(TimeSpan.FromSeconds(5), () => Post(CheckRtp));
+    }
+
+    private void StartBridge()
+    {
+        if (!Options.RecordCalls)
+        {
+            return;
+        }
+
+        var path = Path.Combine(Options.DataDirectory, "recordings", Started.ToString("yyyyMMdd", CultureInfo.InvariantCulture), SafeName(Id) + ".wav");
+        lock (_mediaGate)
+        {
+            _recorder = new WavWriter(path, 2);
+        }
+
+        _recordingPath = path;
+    }
+
+    private async Task CheckRtp()
+    {
+        if (_phase != CallPhase.Talking || _agent is null || _callerMedia is null)
+        {
+            return;
+        }
+
+        var limit = DateTimeOffset.UtcNow - TimeSpan.FromSeconds(Options.RtpTimeoutSeconds);
+        if (_callerMedia.LastReceived < limit || _agent.Media.LastReceived < limit)
+        {
+            await HangUpAllAsync("rtpTimeout").ConfigureAwait(false);
+            return;
+        }
+
+        _rtpTimer = Engine.Wheel.Schedule(TimeSpan.FromSeconds(5), () => Post(CheckRtp));
+    }
+
+    public void OnAgentRetransmitted2xx(SipResponse response)
+    {
+        var leg = _agent?.CallId == response.CallId ? _agent : _attempts.FirstOrDefault(a => a.CallId == response.CallId);
+        if (leg is not null)
+        {
+            SendAck(leg);
+        }
+    }
+
+    private void RingTimeout(AgentLeg leg)
+    {
+        if (leg.Answered || leg.Cancelled)
+        {
+            return;
+        }
+
+        _ = CancelAttemptAsync(leg, noAnswer: true);
+        if (_attempts.Count == 0 && _agent is null)
+        {
+            if (_direct is not null)
+            {
+                FailCaller(480);
+            }
+            else
+            {
+                Requeue();
+            }
+        }
+    }
+
+    private async Task CancelAttemptAsync(AgentLeg leg, bool noAnswer)
+    {
+        leg.Cancelled = true;
+        leg.RingTimer.Cancel();
+        if (leg.Transaction is { } tx && tx.State is TransactionState.Calling or TransactionState.Proceeding)
+        {
+            Engine.Transactions.Cancel(tx);
+        }
+
+        _center.Acd.OfferFailed(leg.Extension, noAnswer);
+        if (noAnswer)
+        {
+            _center.Publish("agentState", null, nameof(AgentState.NotReady), leg.Extension);
+        }
+
+        await EndAttemptAsync(leg).ConfigureAwait(false);
+    }
+
+    private async Task EndAttemptAsync(AgentLeg leg)
+    {
+        _attempts.Remove(leg);
+        if (!ReferenceEquals(leg, _agent))
+        {
+            // keep the Call-ID tracked briefly so a late 487/2xx still finds us; it is removed when the call ends
+            await leg.Media.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private void Requeue()
+    {
+        if (_phase is not (CallPhase.Ringing or CallPhase.Queued) || Queue is null)
+        {
+            return;
+        }
+
+        _phase = CallPhase.Queued;
+        var q = _center.Acd.Queue(Queue)!;
+        _center.Acd.Enqueue(new QueuedCall(Id, Queue, q.Priority + 1, _queuedAt ?? _center.Time.GetUtcNow()));
+        AnnouncePosition(first: false);
+        _center.Dispatch();
+    }
+
+    private void Answer()
+    {
+        _answered = true;
+        var ok = _invite.Request.CreateResponse(200, toTag: _localTag);
+        ok.Headers.Add("Contact", $"<sip:{Called}@{Engine.LocalFor(_invite.Peer.Kind)}{(_invite.Peer.IsReliable ? ";transport=tcp" : string.Empty)}>");
+        ok.Headers.Add("Allow", string.Join(", ", SipEngine.Allowed));
+        if (_invite.Request.Headers["Session-Expires"] is { } se)
+        {
+            ok.Headers.Add("Session-Expires", se.Contains("refresher", StringComparison.Ordinal) ? se : se + ";refresher=uac");
+            ok.Headers.Add("Require", "timer");
+        }
+
+        AddSdp(ok);
+        _invite.SendResponse(ok);
+        _invite.AckTimeout += _ => Post(() => HangUpAllAsync("noAck"));
+    }
+
+    private void AddSdp(SipResponse response)
+    {
+        var codecs = _offer?.ChooseCodec() is { } pt ? [pt] : new[] { 0, 8 };
+        var te = _offer?.TelephoneEvent ?? 101;
+        response.Headers.Add("Content-Type", "application/sdp");
+        response.Body = Encoding.ASCII.GetBytes(SdpAudio.Build(_center.MediaAddress, _callerMedia!.LocalEndPoint.Port, codecs, te, _sessionId));
+    }
+
+    private void FailCaller(int status)
+    {
+        if (!_invite.IsFinal)
+        {
+            _invite.SendResponse(_invite.Request.CreateResponse(status, toTag: _localTag));
+        }
+
+        _outcome = "failed";
+        _ = FinishAsync();
+    }
+
+    public void OnAck(SipRequest ack)
+    {
+        if (ack.CallId != Id || _offer is not null || ack.Body.Length == 0 || _callerMedia is null)
+        {
+            return;
+        }
+
+        if (SdpAudio.TryParse(ack.BodyText, out var answer) && answer.ChooseCodec() is { } pt)
+        {
+            _callerMedia.PayloadType = pt;
+            _callerMedia.TelephoneEvent = answer.TelephoneEvent;
+            _callerMedia.SetRemote(answer.EndPoint);
+        }
+    }
+
+    public async Task OnCallerCancelledAsync()
+    {
+        if (_invite.IsFinal && _answered)
+        {
+            return; // too late: already answered
+        }
+
+        if (!_invite.IsFinal)
+        {
+            _invite.SendResponse(_invite.Request.CreateResponse(487, toTag: _localTag));
+        }
+
+        if (Queue is not null && _phase is CallPhase.Queued or CallPhase.Ringing)
+        {
+            _center.Acd.Remove(Id, Queue);
+            _center.Acd.Abandoned(Queue);
+        }
+
+        _outcome = "abandoned";
+        foreach (var leg in _attempts.ToList())
+        {
+            await CancelAttemptAsync(leg, noAnswer: false).ConfigureAwait(false);
+        }
+
+        await FinishAsync().ConfigureAwait(false);
+    }
+
+    public async Task OnInDialogAsync(ServerTransaction t)
+    {
+        var request = t.Request;
+        var fromAgent = _agent is not null && request.CallId == _agent.CallId;
+        switch (request.Method)
+        {
+            case "BYE":
+                t.SendResponse(request.CreateResponse(200));
+                if (fromAgent)
+                {
+                    _agent!.Ended = true;
+                }
+                else
+                {
+                    _callerHungUp = true;
+                }
+
+                await HangUpAllAsync(fromAgent ? "agentBye" : "callerBye").ConfigureAwait(false);
+                return;
+            case "INFO":
+                t.SendResponse(request.CreateResponse(200));
+                if (!fromAgent && ParseInfoDigit(request) is { } digit)
+                {
+                    OnDigit(digit, "info");
+                }
+
+                return;
+            case "UPDATE":
+                var upd = request.CreateResponse(200);
+                if (request.Headers["Session-Expires"] is { } se)
+                {
+                    upd.Headers.Add("Session-Expires", se);
+                }
+
+                t.SendResponse(upd);
+                return;
+            case "INVITE":
+                // Re-INVITE (session refresh or hold): keep our media, answer with our SDP.
+                var ok = request.CreateResponse(200);
+                ok.Headers.Add("Contact", $"<sip:{Called}@{Engine.LocalFor(t.Peer.Kind)}>");
+                if (request.Headers["Session-Expires"] is { } rse)
+                {
+                    ok.Headers.Add("Session-Expires", rse);
+                }
+
+                var media = fromAgent ? _agent!.Media : _callerMedia!;
+                if (SdpAudio.TryParse(request.BodyText, out var offer) && offer.Port > 0)
+                {
+                    media.SetRemote(offer.EndPoint);
+                }
+
+                ok.Headers.Add("Content-Type", "application/sdp");
+                ok.Body = Encoding.ASCII.GetBytes(SdpAudio.Build(_center.MediaAddress, media.LocalEndPoint.Port, [media.PayloadType], 101, _sessionId));
+                t.SendResponse(ok);
+                return;
+        }
+    }
+
+    private bool _callerHungUp;
+
+    private static char? ParseInfoDigit(SipRequest request)
+    {
+        var type = request.Headers["Content-Type"] ?? string.Empty;
+        var body = request.BodyText.Trim();
+        if (type.Contains("dtmf-relay", StringComparison.OrdinalIgnoreCase))
+        {
+            foreach (var line in body.Split('\n'))
+            {
+                var kv = line.Split('=', 2);
+                if (kv.Length == 2 && kv[0].Trim().Equals("Signal", StringComparison.OrdinalIgnoreCase) && kv[1].Trim().Length > 0)
+                {
+                    return kv[1].Trim()[0];
+                }
+            }
+        }
+        else if (type.Contains("application/dtmf", StringComparison.OrdinalIgnoreCase) && body.Length > 0)
+        {
+            return body[0];
+        }
+
+        return null;
+    }
+
+    /// <summary>Ends both legs with BYE or CANCEL as their state needs, then finishes the call.</summary>
+    public async Task HangUpAllAsync(string reason)
+    {
+        if (_phase == CallPhase.Ended)
+        {
+            return;
+        }
+
+        if (_agent is not null && !_agent.Ended)
+        {
+            SendBye(_agent);
+            _agent.Ended = true;
+        }
+
+        foreach (var leg in _attempts.ToList())
+        {
+            await CancelAttemptAsync(leg, noAnswer: false).ConfigureAwait(false);
+        }
+
+        if (!_callerHungUp)
+        {
+            if (_answered)
+            {
+                SendByeToCaller();
+            }
+            else if (!_invite.IsFinal)
+            {
+                _invite.SendResponse(_invite.Request.CreateResponse(480, reason, _localTag));
+            }
+        }
+
+        if (_phase is CallPhase.Queued or CallPhase.Ringing && Queue is not null && _agent is null)
+        {
+            _center.Acd.Remove(Id, Queue);
+            _center.Acd.Abandoned(Queue);
+            _outcome = "abandoned";
+        }
+
+        await FinishAsync().ConfigureAwait(false);
+    }
+
+    private async Task FinishAsync()
+    {
+        if (_phase == CallPhase.Ended)
+        {
+            return;
+        }
+
+        var wasVoicemail = _phase == CallPhase.Voicemail;
+        _phase = CallPhase.Ended;
+        _menuTimer.Cancel();
+        _positionTimer.Cancel();
+        _overflowTimer.Cancel();
+        _rtpTimer.Cancel();
+        _center.Clock?.Remove(this);
+        TimeSpan voicemailLength = TimeSpan.Zero;
+        lock (_mediaGate)
+        {
+            _recorder?.Dispose();
+            if (_voicemail is not null)
+            {
+                voicemailLength = _voicemail.Duration;
+                _voicemail.Dispose();
+            }
+        }
+
+        if (_agent is not null)
+        {
+            var talk = _center.Time.GetUtcNow() - (_answeredAt ?? _center.Time.GetUtcNow());
+            if (_center.Acd.IsAgent(_agent.Extension))
+            {
+                _center.Acd.CallEnded(_agent.Extension, talk, wrapUp: true);
+                _center.StartWrapUp(_agent.Extension);
+            }
+
+            await _agent.Media.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (wasVoicemail)
+        {
+            _outcome = "voicemail";
+            if (_voicemail is not null)
+            {
+                _caseNumber = await _center.Voicemail.VoicemailRecordedAsync(new VoicemailRecorded(Id, Caller, Queue, _recordingPath!,
+                    voicemailLength, _voicemailReason, Started)).ConfigureAwait(false);
+            }
+        }
+
+        if (_callerMedia is not null)
+        {
+            await _callerMedia.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _center.Publish("ended", this, _outcome);
+        _center.Record(new CallDetailRecord(Id, Caller, Called, Queue, _agent?.Extension, IvrPath, Started, _queuedAt, _answeredAt,
+            _center.Time.GetUtcNow(), _outcome, _recordingPath, _caseNumber));
+        TelephonyLog.CallState(_center.Logger, Id, SharedKernel.Masking.Phone(Caller), "ended:" + _outcome);
+
+        // Late retransmissions for a moment longer, then forget the call.
+        Engine.Wheel.Schedule(TimeSpan.FromSeconds(32), () =>
+        {
+            _center.Untrack(Id);
+            if (_agent is not null)
+            {
+                _center.Untrack(_agent.CallId);
+            }
+        });
+    }
+
+    private void SendAck(AgentLeg leg)
+    {
+        var local = Engine.LocalFor(leg.Peer.Kind);
+        var ack = new SipRequest { Method = "ACK", Uri = leg.Contact };
+        ack.Headers.Add("Via", $"SIP/2.0/{leg.Peer.ViaProtocol} {local};branch={SipEngine.NewBranch()};rport");
+        ack.Headers.Add("Max-Forwards", "70");
+        ack.Headers.Add("From", $"\"{Caller}\" <sip:{Caller}@{local}>;tag={leg.LocalTag}");
+        ack.Headers.Add("To", $"<sip:{leg.Extension}@{local}>;tag={leg.RemoteTag}");
+        ack.Headers.Add("Call-ID", leg.CallId);
+        ack.Headers.Add("CSeq", "1 ACK");
+        Engine.Send(ack, leg.Peer);
+    }
+
+    private void SendBye(AgentLeg leg)
+    {
+        var local = Engine.LocalFor(leg.Peer.Kind);
+        var bye = new SipRequest { Method = "BYE", Uri = leg.Contact };
+        bye.Headers.Add("Via", $"SIP/2.0/{leg.Peer.ViaProtocol} {local};branch={SipEngine.NewBranch()};rport");
+        bye.Headers.Add("Max-Forwards", "70");
+        bye.Headers.Add("From", $"\"{Caller}\" <sip:{Caller}@{local}>;tag={leg.LocalTag}");
+        bye.Headers.Add("To", $"<sip:{leg.Extension}@{local}>;tag={leg.RemoteTag}");
+        bye.Headers.Add("Call-ID", leg.CallId);
+        bye.Headers.Add("CSeq", "2 BYE");
+        Engine.Transactions.Send(bye, leg.Peer);
+    }
+
+    private void SendByeToCaller()
+    {
+        var local = Engine.LocalFor(_invite.Peer.Kind);
+        var r = _invite.Request;
+        var bye = new SipRequest { Method = "BYE", Uri = _callerContact };
+        bye.Headers.Add("Via", $"SIP/2.0/{_invite.Peer.ViaProtocol} {local};branch={SipEngine.NewBranch()};rport");
+        bye.Headers.Add("Max-Forwards", "70");
+        var to = r.Headers["To"]!;
+        bye.Headers.Add("From", NameAddress.TryParse(to, out var t) && t.Tag is null ? to + ";tag=" + _localTag : to);
+        bye.Headers.Add("To", r.Headers["From"]!);
+        bye.Headers.Add("Call-ID", Id);
+        bye.Headers.Add("CSeq", $"{++_cseq} BYE");
+        Engine.Transactions.Send(bye, _invite.Peer);
+    }
+
+    /// <summary>One 20 ms media step (media clock thread): prompts, bridging, recording.</summary>
+    public void Tick()
+    {
+        var caller = _callerMedia;
+        if (caller is null)
+        {
+            return;
+        }
+
+        Span<short> a = stackalloc short[RtpSession.FrameSamples];
+        Span<short> b = stackalloc short[RtpSession.FrameSamples];
+        caller.ReadFrame(a);
+        lock (_mediaGate)
+        {
+            var agent = _agent;
+            if (_phase == CallPhase.Talking && agent is not null)
+            {
+                agent.Media.ReadFrame(b);
+                caller.SendFrame(b);
+                agent.Media.SendFrame(a);
+                _recorder?.Write(a, b);
+                return;
+            }
+
+            if (_phase == CallPhase.Ended)
+            {
+                return;
+            }
+
+            _player.Next(b);
+            caller.SendFrame(b);
+            _voicemail?.Write(a);
+        }
+    }
+
+    private static string SafeName(string id)
+    {
+        var sb = new StringBuilder(id.Length);
+        foreach (var ch in id)
+        {
+            sb.Append(char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' ? ch : '_');
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>The B2BUA's leg towards an agent's phone.</summary>
+    private sealed class AgentLeg(string extension, Registration registration, RtpSession media)
+    {
+        public string Extension { get; } = extension;
+        public string CallId { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12)) + "@hotline";
+        public string LocalTag { get; } = SipEngine.NewTag();
+        public string? RemoteTag { get; set; }
+        public string Contact { get; set; } = registration.Contact;
+        public SipPeer Peer { get; } = registration.Peer;
+        public RtpSession Media { get; } = media;
+        public ClientTransaction? Transaction { get; set; }
+        public TimerHandle RingTimer { get; set; }
+        public bool Answered { get; set; }
+        public bool Cancelled { get; set; }
+        public bool Ended { get; set; }
+    }
+}

@@ -1,0 +1,304 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using Hotline.Telephony.Media;
+using Hotline.Telephony.Sip;
+using Hotline.Telephony.Sip.Messages;
+using Hotline.Telephony.Sip.Registrar;
+using Hotline.Telephony.Sip.Transactions;
+using Hotline.Telephony.Sip.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Hotline.Telephony.CallControl;
+
+/// <summary>
+/// The B2BUA's transaction user: inbound calls to the hotline go through IVR and ACD to an agent; calls to a registered
+/// extension ring it directly. Every call is a <see cref="Call"/> actor; this class routes SIP to the right one and
+/// owns the shared parts (media clock, prompts, ACD, call detail records).
+/// </summary>
+internal sealed class CallCenter : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, Call> _calls = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<CallDetailRecord> _recent = new();
+    private readonly Lock _cdrGate = new();
+    private readonly ICallEventSink? _events;
+    private TimeZoneInfo _zone = TimeZoneInfo.Utc;
+
+    public CallCenter(SipEngine engine, SipOptions options, ILoggerFactory loggers, TimeProvider time, IVoicemailSink voicemail,
+        ICallEventSink? events)
+    {
+        Engine = engine;
+        Options = options;
+        Logger = loggers.CreateLogger("Hotline.Telephony.Calls");
+        Time = time;
+        Voicemail = voicemail;
+        _events = events;
+        Acd = new Acd(options.Queues, options.Extensions, time);
+        Prompts = new PromptLibrary(Path.Combine(options.DataDirectory, "prompts"), Logger);
+        engine.Registrar.Changed += OnRegistrationChanged;
+    }
+
+    public SipEngine Engine { get; }
+
+    public SipOptions Options { get; }
+
+    public ILogger Logger { get; }
+
+    public TimeProvider Time { get; }
+
+    public IVoicemailSink Voicemail { get; }
+
+    public Acd Acd { get; }
+
+    public PromptLibrary Prompts { get; }
+
+    public MediaClock? Clock { get; private set; }
+
+    public IPAddress MediaAddress { get; private set; } = IPAddress.Loopback;
+
+    public int ActiveCalls => _calls.Values.Distinct().Count();
+
+    public IReadOnlyCollection<CallDetailRecord> RecentRecords => _recent.ToArray();
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Options.DataDirectory);
+        await Prompts.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _zone = TimeZoneInfo.FindSystemTimeZoneById(Options.TimeZone);
+        }
+        catch (TimeZoneNotFoundException)
+        {
+            _zone = TimeZoneInfo.CreateCustomTimeZone("UTC+8", TimeSpan.FromHours(8), "UTC+8", "UTC+8");
+        }
+
+        var udp = Engine.UdpEndPoint.Address;
+        MediaAddress = udp.Equals(IPAddress.Any) ? IPAddress.Loopback : udp;
+        Clock = new MediaClock();
+    }
+
+    public async Task StopAsync()
+    {
+        foreach (var call in _calls.Values.Distinct().ToList())
+        {
+            await call.HangUpAllAsync("shutdown").ConfigureAwait(false);
+        }
+
+        if (Clock is not null)
+        {
+            await Clock.DisposeAsync().ConfigureAwait(false);
+            Clock = null;
+        }
+    }
+
+    public ValueTask DisposeAsync() => new(StopAsync());
+
+    public bool InBusinessHours()
+    {
+        var local = TimeZoneInfo.ConvertTime(Time.GetUtcNow(), _zone).TimeOfDay;
+        var start = TimeSpan.Parse(Options.BusinessHoursStart, System.Globalization.CultureInfo.InvariantCulture);
+        var end = Options.BusinessHoursEnd == "24:00" ? TimeSpan.FromDays(1)
+            : TimeSpan.Parse(Options.BusinessHoursEnd, System.Globalization.CultureInfo.InvariantCulture);
+        return start <= end ? local >= start && local < end : local >= start || local < end;
+    }
+
+    public void Publish(string type, Call? call, string state, string? agent = null) =>
+        _events?.Publish(new CallEvent(type, call?.Id, call?.Caller, agent ?? call?.AgentExtension, call?.Queue, call?.IvrPath, state,
+            Time.GetUtcNow()));
+
+    internal void Track(string callId, Call call) => _calls[callId] = call;
+
+    internal void Untrack(string callId) => _calls.TryRemove(callId, out _);
+
+    public IReadOnlyList<CallSnapshot> Snapshot() =>
+        _calls.Values.Distinct().Select(c => new CallSnapshot(c.Id, c.Caller, c.AgentExtension, c.Queue, c.StateName, c.Started)).ToList();
+
+    public void OnInvite(ServerTransaction t)
+    {
+        var request = t.Request;
+        var loopback = IPAddress.IsLoopback(t.Peer.Remote.Address);
+        if (!(loopback && Options.TrustLoopback))
+        {
+            var outcome = Engine.Digest.Verify(request.Headers["Proxy-Authorization"], "INVITE", t.Peer.Remote.Address.ToString(),
+                u => Options.Extensions.FirstOrDefault(e => e.Extension == u)?.Password, out _);
+            if (outcome is DigestOutcome.Challenge or DigestOutcome.Stale)
+            {
+                var challenge = request.CreateResponse(407, toTag: SipEngine.NewTag());
+                challenge.Headers.Add("Proxy-Authenticate", Engine.Digest.Challenge(outcome == DigestOutcome.Stale));
+                t.SendResponse(challenge);
+                return;
+            }
+
+            if (outcome != DigestOutcome.Ok)
+            {
+                t.SendResponse(request.CreateResponse(403, toTag: SipEngine.NewTag()));
+                return;
+            }
+        }
+
+        var target = SipUri.TryParse(request.Uri, out var uri) ? uri.User : null;
+        var offer = request.Body.Length > 0 && SdpAudio.TryParse(request.BodyText, out var sdp) ? sdp : null;
+        if (request.Body.Length > 0 && (offer is null || offer.ChooseCodec() is null))
+        {
+            var nah = request.CreateResponse(488, toTag: SipEngine.NewTag());
+            nah.Headers.Add("Warning", "304 hotline \"Only PCMU and PCMA are supported\"");
+            t.SendResponse(nah);
+            return;
+        }
+
+        Call call;
+        if (target == Options.Hotline)
+        {
+            call = new Call(this, t, offer, target, direct: null);
+        }
+        else if (target is not null && Engine.Registrar.Find(target) is { } reg)
+        {
+            call = new Call(this, t, offer, target, direct: reg);
+        }
+        else
+        {
+            t.SendResponse(request.CreateResponse(404, toTag: SipEngine.NewTag()));
+            return;
+        }
+
+        _calls[request.CallId!] = call;
+        call.Post(call.StartAsync);
+    }
+
+    public void OnCancel(ServerTransaction t)
+    {
+        var invite = Engine.Transactions.FindInviteFor(t.Request);
+        if (invite is null)
+        {
+            t.SendResponse(t.Request.CreateResponse(481, toTag: SipEngine.NewTag()));
+            return;
+        }
+
+        t.SendResponse(t.Request.CreateResponse(200, toTag: invite.LastResponse?.ToTag));
+        if (_calls.TryGetValue(t.Request.CallId!, out var call))
+        {
+            call.Post(call.OnCallerCancelledAsync);
+        }
+        else if (!invite.IsFinal)
+        {
+            invite.SendResponse(invite.Request.CreateResponse(487));
+        }
+    }
+
+    public void OnInDialog(ServerTransaction t)
+    {
+        if (!_calls.TryGetValue(t.Request.CallId!, out var call))
+        {
+            t.SendResponse(t.Request.CreateResponse(481));
+            return;
+        }
+
+        call.Post(() => call.OnInDialogAsync(t));
+    }
+
+    public void OnAck(SipRequest ack, SipPeer peer)
+    {
+        if (_calls.TryGetValue(ack.CallId ?? string.Empty, out var call))
+        {
+            call.Post(() => call.OnAck(ack));
+        }
+    }
+
+    public void OnStrayResponse(SipResponse response, SipPeer peer)
+    {
+        if (response.StatusCode is >= 200 and < 300 && response.CSeq?.Method == "INVITE"
+            && _calls.TryGetValue(response.CallId ?? string.Empty, out var call))
+        {
+            call.Post(() => call.OnAgentRetransmitted2xx(response));
+        }
+    }
+
+    private void OnRegistrationChanged(Registration registration, bool added)
+    {
+        if (!Acd.IsAgent(registration.Extension))
+        {
+            return;
+        }
+
+        if (added && Options.AgentsReadyOnRegister && Acd.StateOf(registration.Extension) == AgentState.LoggedOut)
+        {
+            SetAgentState(registration.Extension, AgentState.Ready);
+        }
+        else if (!added)
+        {
+            SetAgentState(registration.Extension, AgentState.LoggedOut);
+        }
+    }
+
+    /// <summary>Changes an agent's state from CTI or registration, then offers waiting calls.</summary>
+    public bool SetAgentState(string extension, AgentState state, string? reason = null)
+    {
+        if (!Acd.SetState(extension, state, reason))
+        {
+            return false;
+        }
+
+        TelephonyLog.AgentState(Logger, extension, state.ToString());
+        _events?.Publish(new CallEvent("agentState", null, null, extension, null, null, state.ToString(), Time.GetUtcNow()));
+        Dispatch();
+        return true;
+    }
+
+    /// <summary>Matches waiting calls with ready agents and tells each call whom to ring.</summary>
+    public void Dispatch()
+    {
+        foreach (var (queued, agents) in Acd.Dispatch())
+        {
+            if (_calls.TryGetValue(queued.CallId, out var call))
+            {
+                call.Post(() => call.OfferAsync(agents));
+            }
+            else
+            {
+                foreach (var a in agents)
+                {
+                    Acd.OfferFailed(a, noAnswer: false);
+                }
+            }
+        }
+    }
+
+    public void StartWrapUp(string extension)
+    {
+        if (Options.WrapUpSeconds == 0)
+        {
+            Acd.SetState(extension, AgentState.Ready);
+            Dispatch();
+            return;
+        }
+
+        _events?.Publish(new CallEvent("agentState", null, null, extension, null, null, nameof(AgentState.WrapUp), Time.GetUtcNow()));
+        Engine.Wheel.Schedule(TimeSpan.FromSeconds(Options.WrapUpSeconds), () =>
+        {
+            if (Acd.StateOf(extension) == AgentState.WrapUp)
+            {
+                SetAgentState(extension, AgentState.Ready);
+            }
+        });
+    }
+
+    public void Record(CallDetailRecord record)
+    {
+        _recent.Enqueue(record);
+        while (_recent.Count > 1000 && _recent.TryDequeue(out _))
+        {
+        }
+
+        var line = JsonSerializer.Serialize(record, CdrJson.Options);
+        lock (_cdrGate)
+        {
+            File.AppendAllText(Path.Combine(Options.DataDirectory, "cdr.jsonl"), line + "\n");
+        }
+    }
+
+    private static class CdrJson
+    {
+        public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+    }
+}
