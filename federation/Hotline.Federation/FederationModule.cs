@@ -1,4 +1,5 @@
 using Hotline.Federation.Assignments;
+using Hotline.Federation.CityCases;
 using Hotline.Federation.Operations;
 using Hotline.Federation.Persistence;
 using Hotline.Federation.Relay;
@@ -74,6 +75,12 @@ public static class FederationModule
         services.AddScoped<FederationOperations>();
         services.AddAntiforgery();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, FederationAuthorizationResultHandler>();
+        if (node.Tier == NodeTier.Municipal)
+        {
+            // Tests may register their own ICityCases first; the host's city uses the ticketing module.
+            services.TryAddScoped<ICityCases, TicketingCityCases>();
+        }
+
         if (federation.RunRelay ?? node.Tier == NodeTier.Municipal)
         {
             services.AddHostedService<CaseFeedRelay>();

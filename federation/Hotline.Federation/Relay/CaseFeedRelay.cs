@@ -134,10 +134,9 @@ internal sealed partial class CaseFeedRelay(IServiceScopeFactory scopes, IOption
     private static FeedbackKind? FeedbackKindOf(CityFeedEntry entry) => entry.EventType switch
     {
         CaseFeedEvents.Created => FeedbackKind.Progressed,
-        CaseFeedEvents.Returned => FeedbackKind.Returned,
-        CaseFeedEvents.Resolved => FeedbackKind.Resolved,
         CaseFeedEvents.StatusChanged when CaseFeedEvents.IsResolvedStatus(entry.Summary.Status) => FeedbackKind.Resolved,
-        CaseFeedEvents.StatusChanged or CaseFeedEvents.Commented => FeedbackKind.Progressed,
+        CaseFeedEvents.StatusChanged when CaseFeedEvents.IsReturnedStatus(entry.Summary.Status) => FeedbackKind.Returned,
+        CaseFeedEvents.StatusChanged => FeedbackKind.Progressed,
         _ => null,
     };
 
@@ -165,17 +164,13 @@ internal sealed partial class CaseFeedRelay(IServiceScopeFactory scopes, IOption
 /// <summary>The case feed's event types the relay understands (Hotline.Ticketing <c>CaseFeedEntry.EventType</c>).</summary>
 internal static class CaseFeedEvents
 {
-    public const string Created = "created";
-    public const string StatusChanged = "statusChanged";
-    public const string MajorFlagged = "majorFlagged";
-    public const string TransferredOut = "transferredOut";
-    public const string Resolved = "resolved";
-    public const string Returned = "returned";
-    public const string Commented = "commented";
+    public const string Created = Ticketing.CaseFeedEvents.Created;
+    public const string StatusChanged = Ticketing.CaseFeedEvents.StatusChanged;
+    public const string TransferredOut = Ticketing.CaseFeedEvents.TransferredOut;
 
-    /// <summary>Statuses that mean the handling city has a result (办结).</summary>
-    public static bool IsResolvedStatus(string status) =>
-        status.Equals("resolved", StringComparison.OrdinalIgnoreCase)
-        || status.Equals("replied", StringComparison.OrdinalIgnoreCase)
-        || status.Equals("closed", StringComparison.OrdinalIgnoreCase);
+    /// <summary>Statuses that mean the handling city has a result (办结): the ticketing status <c>closed</c>.</summary>
+    public static bool IsResolvedStatus(string status) => status.Equals("closed", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>退单: the case came back to the city's acceptance desk with a reason.</summary>
+    public static bool IsReturnedStatus(string status) => status.Equals("returned", StringComparison.OrdinalIgnoreCase);
 }
