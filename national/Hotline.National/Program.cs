@@ -1,3 +1,31 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.Run();
+using Hotline.Directory;
+using Hotline.Identity;
+using Hotline.ServiceDefaults;
+using Hotline.Web;
+
+namespace Hotline.National;
+
+/// <summary>The host of a 部级 node: it only composes modules. A bad <c>Node</c> configuration stops it before it listens.</summary>
+public sealed class Program
+{
+    private Program()
+    {
+    }
+
+    public static void Main(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddServiceDefaults();
+        builder.AddIdentityModule();
+        builder.AddWebModule();
+        builder.AddDirectoryModule();
+
+        var app = builder.Build();
+        app.UseServiceDefaults();
+        app.MapDefaultEndpoints();
+        app.MapIdentityEndpoints();
+        app.MapWebPages();
+        app.MapDirectoryEndpoints();
+        app.Run();
+    }
+}
