@@ -1,0 +1,204 @@
+using System.Net;
+using System.Text;
+using Hotline.Telephony.Sip.Messages;
+using Hotline.Telephony.Sip.Transactions;
+using Hotline.Telephony.Sip.Transport;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Hotline.Telephony.Tests.Sip;
+
+public sealed class TransactionTests : IDisposable
+{
+    private readonly FakeTimeProvider _clock = new();
+    private readonly RecordingSender _sender = new();
+    private readonly TimerWheel _wheel;
+    private readonly TransactionLayer _layer;
+    private static readonly SipPeer Udp = new(SipTransportKind.Udp, new IPEndPoint(IPAddress.Loopback, 5999));
+    private static readonly SipPeer Tcp = new(SipTransportKind.Tcp, new IPEndPoint(IPAddress.Loopback, 5999));
+
+    public TransactionTests()
+    {
+        _wheel = new TimerWheel(_clock);
+        _layer = new TransactionLayer(_sender, _wheel);
+    }
+
+    public void Dispose() => _wheel.Dispose();
+
+    private void Advance(TimeSpan span)
+    {
+        for (var t = TimeSpan.Zero; t < span; t += TimeSpan.FromMilliseconds(10))
+        {
+            _clock.Advance(TimeSpan.FromMilliseconds(10));
+        }
+    }
+
+    private static SipRequest Request(string method, string branch = "z9hG4bK-test")
+    {
+        var text = $"{method} sip:8001@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5999;branch={branch}\r\nFrom: <sip:a@x>;tag=f\r\n"
+                   + $"To: <sip:8001@x>\r\nCall-ID: call-1\r\nCSeq: 7 {method}\r\nContent-Length: 0\r\n\r\n";
+        return (SipRequest)SipParser.Parse(Encoding.ASCII.GetBytes(text)).Message!;
+    }
+
+    private static SipResponse Response(SipRequest request, int status) => request.CreateResponse(status, toTag: "to1");
+
+    [Fact]
+    public async Task Non_invite_client_retransmits_with_timer_E_and_times_out_with_timer_F()
+    {
+        var t = _layer.Send(Request("OPTIONS"), Udp);
+        Assert.Equal(1, _sender.Count("OPTIONS"));
+        Advance(TimeSpan.FromMilliseconds(500));
+        Assert.Equal(2, _sender.Count("OPTIONS"));
+        Advance(TimeSpan.FromMilliseconds(1000));
+        Assert.Equal(3, _sender.Count("OPTIONS"));
+        Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(4, _sender.Count("OPTIONS"));
+        Advance(TimeSpan.FromSeconds(4));
+        Assert.Equal(5, _sender.Count("OPTIONS")); // capped at T2
+        Advance(TimeSpan.FromSeconds(25));
+        var final = await t.FinalResponse.WaitAsync(TimeSpan.FromSeconds(1));
+        Assert.Equal(408, final.StatusCode);
+        Assert.Equal(0, _layer.ClientCount);
+    }
+
+    [Fact]
+    public void Reliable_transport_does_not_retransmit()
+    {
+        _layer.Send(Request("OPTIONS"), Tcp);
+        Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(1, _sender.Count("OPTIONS"));
+    }
+
+    [Fact]
+    public async Task Invite_client_stops_on_provisional_and_acks_failure_in_transaction()
+    {
+        var invite = Request("INVITE");
+        var t = _layer.Send(invite, Udp);
+        Advance(TimeSpan.FromMilliseconds(500));
+        Assert.Equal(2, _sender.Count("INVITE"));
+        _layer.OnResponse(Response(invite, 180));
+        Advance(TimeSpan.FromSeconds(4));
+        Assert.Equal(2, _sender.Count("INVITE"));
+
+        Assert.True(_layer.OnResponse(Response(invite, 486)));
+        Assert.Equal(486, (await t.FinalResponse.WaitAsync(TimeSpan.FromSeconds(1))).StatusCode);
+        var ack = Assert.IsType<SipRequest>(_sender.Sent.Last());
+        Assert.Equal("ACK", ack.Method);
+        Assert.Equal("z9hG4bK-test", ack.TopVia!.Branch);
+        Assert.Equal("to1", ack.ToTag);
+
+        _layer.OnResponse(Response(invite, 486)); // retransmitted final → ACK again, TU not told twice
+        Assert.Equal(2, _sender.Count("ACK"));
+        Advance(TimeSpan.FromSeconds(33)); // timer D
+        Assert.Equal(0, _layer.ClientCount);
+    }
+
+    [Fact]
+    public async Task Invite_client_timer_B_gives_408()
+    {
+        var t = _layer.Send(Request("INVITE"), Udp);
+        Advance(TimeSpan.FromSeconds(33));
+        Assert.True(t.FinalResponse.IsCompleted);
+        Assert.Equal(408, (await t.FinalResponse).StatusCode);
+        Assert.Equal(7, _sender.Count("INVITE")); // 0, .5, 1.5, 3.5, 7.5, 15.5, 31.5 s
+    }
+
+    [Fact]
+    public void Invite_server_sends_100_absorbs_retransmissions_and_retransmits_final_until_ack()
+    {
+        var invite = Request("INVITE");
+        Assert.Equal(RequestDisposition.NewTransaction, _layer.OnRequest(invite, Udp, out var t));
+        Assert.Equal(100, ((SipResponse)_sender.Sent.Single()).StatusCode);
+        Assert.Equal(RequestDisposition.Absorbed, _layer.OnRequest(Request("INVITE"), Udp, out _));
+        Assert.Equal(2, _sender.Sent.Count); // 100 again
+
+        t!.SendResponse(Response(invite, 486));
+        Advance(TimeSpan.FromMilliseconds(500));
+        Assert.Equal(2, _sender.Responses(486)); // timer G
+        Advance(TimeSpan.FromMilliseconds(1000));
+        Assert.Equal(3, _sender.Responses(486));
+
+        Assert.Equal(RequestDisposition.Absorbed, _layer.OnRequest(Request("ACK"), Udp, out _));
+        Assert.Equal(TransactionState.Confirmed, t.State);
+        Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(3, _sender.Responses(486));
+        Assert.Equal(0, _layer.ServerCount); // timer I terminated it
+    }
+
+    [Fact]
+    public void Invite_server_timer_H_reports_missing_ack()
+    {
+        var invite = Request("INVITE");
+        _layer.OnRequest(invite, Udp, out var t);
+        var timedOut = false;
+        t!.AckTimeout += _ => timedOut = true;
+        t.SendResponse(Response(invite, 404));
+        Advance(TimeSpan.FromSeconds(33));
+        Assert.True(timedOut);
+        Assert.Equal(TransactionState.Terminated, t.State);
+    }
+
+    [Fact]
+    public void Invite_server_2xx_is_retransmitted_until_the_dialog_ack()
+    {
+        var invite = Request("INVITE");
+        _layer.OnRequest(invite, Udp, out var t);
+        t!.SendResponse(Response(invite, 200));
+        Advance(TimeSpan.FromMilliseconds(1600));
+        Assert.Equal(3, _sender.Responses(200));
+        Assert.Equal(RequestDisposition.AckForDialog, _layer.OnRequest(Request("ACK", "z9hG4bK-other"), Udp, out _));
+        Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(3, _sender.Responses(200));
+    }
+
+    [Fact]
+    public void Non_invite_server_answers_retransmissions_from_completed_then_forgets_after_timer_J()
+    {
+        var bye = Request("BYE");
+        _layer.OnRequest(bye, Udp, out var t);
+        t!.SendResponse(Response(bye, 200));
+        _layer.OnRequest(Request("BYE"), Udp, out _);
+        Assert.Equal(2, _sender.Responses(200));
+        Advance(TimeSpan.FromSeconds(33));
+        Assert.Equal(0, _layer.ServerCount);
+    }
+
+    [Fact]
+    public void Cancel_matches_the_invite_and_is_its_own_transaction()
+    {
+        var invite = Request("INVITE");
+        _layer.OnRequest(invite, Udp, out var it);
+        Assert.Equal(RequestDisposition.NewTransaction, _layer.OnRequest(Request("CANCEL"), Udp, out var ct));
+        Assert.NotSame(it, ct);
+        Assert.Same(it, _layer.FindInviteFor(ct!.Request));
+    }
+
+    private sealed class RecordingSender : ISipSender
+    {
+        private readonly Lock _gate = new();
+        public List<SipMessage> Sent { get; } = [];
+
+        public void Send(SipMessage message, SipPeer peer)
+        {
+            lock (_gate)
+            {
+                Sent.Add(message);
+            }
+        }
+
+        public int Count(string method)
+        {
+            lock (_gate)
+            {
+                return Sent.OfType<SipRequest>().Count(r => r.Method == method);
+            }
+        }
+
+        public int Responses(int status)
+        {
+            lock (_gate)
+            {
+                return Sent.OfType<SipResponse>().Count(r => r.StatusCode == status);
+            }
+        }
+    }
+}
