@@ -63,7 +63,8 @@ internal sealed class PromptLibrary
 
     private async Task SynthesizeAsync(string name, string pinyin, string path, CancellationToken ct)
     {
-        var raw = path + ".espeak.wav";
+        var unique = Guid.NewGuid().ToString("N");
+        var raw = $"{path}.{unique}.espeak.wav";
         try
         {
             if (await RunAsync("espeak-ng", ["-v", "cmn-latn-pinyin", "-s", "150", "-w", raw, pinyin], ct).ConfigureAwait(false) is { } e1)
@@ -72,7 +73,7 @@ internal sealed class PromptLibrary
                 return;
             }
 
-            var tmp = path + ".tmp.wav";
+            var tmp = $"{path}.{unique}.tmp.wav";
             if (await RunAsync("sox", [raw, "-r", "8000", "-c", "1", "-b", "16", tmp, "gain", "-n", "-3"], ct).ConfigureAwait(false) is { } e2)
             {
                 TelephonyLog.PromptFailed(_logger, name, e2);
