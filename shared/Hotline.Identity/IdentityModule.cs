@@ -78,7 +78,6 @@ public static class IdentityModule
             o.LoginPath = LoginPath;
             o.LogoutPath = "/account/logout";
             o.AccessDeniedPath = "/account/denied";
-            o.Cookie.Name = "hotline.staff";
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = Microsoft.AspNetCore.Http.SameSiteMode.Lax;
             o.SlidingExpiration = true;
@@ -86,6 +85,10 @@ public static class IdentityModule
             o.Events.OnRedirectToLogin = ctx => ApiAware(ctx, StatusCodes.Status401Unauthorized);
             o.Events.OnRedirectToAccessDenied = ctx => ApiAware(ctx, StatusCodes.Status403Forbidden);
         });
+
+        // Nodes on one host share cookies across ports: the cookie name carries the node id.
+        services.AddOptions<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
+            .Configure<NodeOptions>((o, node) => o.Cookie.Name = $"hotline.staff.{node.Id}");
 
         services.AddOpenIddict()
             .AddCore(o => o.UseEntityFrameworkCore().UseDbContext<IdentityDb>())

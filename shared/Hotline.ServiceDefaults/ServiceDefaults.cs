@@ -3,6 +3,9 @@ using System.Net;
 using System.Threading.RateLimiting;
 using Hotline.SharedKernel;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -87,6 +90,12 @@ public static class ServiceDefaultsExtensions
             // loopback only (the default known proxies).
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedPrefix;
         });
+
+        // Each node has its own data-protection keys (cookies, antiforgery) under its data folder.
+        services.AddDataProtection().SetApplicationName($"hotline-{node.Id}");
+        services.AddOptions<KeyManagementOptions>().Configure<IOptions<StorageOptions>, ILoggerFactory>((o, storage, logs) =>
+            o.XmlRepository = new FileSystemXmlRepository(
+                new DirectoryInfo(Path.Combine(storage.Value.NodeDirectory(node.Id), "dataprotection")), logs));
 
         services.AddAuthentication();
         services.AddAuthorization();
