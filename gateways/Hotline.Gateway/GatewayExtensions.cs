@@ -79,6 +79,7 @@ public static class GatewayExtensions
         context.Response.OnStarting(() =>
         {
             var headers = context.Response.Headers;
+            headers.Remove("Server");
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "SAMEORIGIN";
             if (!headers.ContainsKey("Content-Security-Policy"))

@@ -106,7 +106,7 @@ internal sealed class FederationPlan
             }
 
             plans.Add(new ProcessPlan(node.Id!, node.Name!, node.TierName, HostProject(node.NodeTier), http[node.Id!],
-                sip.GetValueOrDefault(node.Id!), node.StartsManually, (int)NodeTier.National - (int)node.NodeTier, env));
+                sip.GetValueOrDefault(node.Id!), node.StartsManually, node.NodeTier == NodeTier.National ? 0 : 1, env));
         }
 
         ProcessPlan? gateway = null;
@@ -119,7 +119,7 @@ internal sealed class FederationPlan
             env["Gateway__ClientId"] = "gateway";
             env["Gateway__ClientSecret"] = state.GetSecret($"{national.Id}/gateway");
             gateway = new ProcessPlan("gateway", "国家网关", "gateway", "gateways/Hotline.Gateway", gatewayUrl, null,
-                StartsManually: false, Wave: 3, env);
+                StartsManually: false, Wave: 1, env);
         }
 
         return new FederationPlan
@@ -147,6 +147,10 @@ internal sealed class FederationPlan
         ["DOTNET_ENVIRONMENT"] = options.Environment,
         ["DOTNET_NOLOGO"] = "1",
         ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+
+        // Heartbeats and token fetches every few seconds would drown the logs at Information.
+        ["Logging__LogLevel__System.Net.Http.HttpClient"] = "Warning",
+        ["Logging__LogLevel__Polly"] = "Warning",
     };
 
     private static Dictionary<string, string> NodeEnvironment(FederationTopology topology, TopologyNode node,

@@ -5,7 +5,8 @@ using Hotline.Launcher.Planning;
 namespace Hotline.Launcher.Running;
 
 /// <summary>
-/// Starts the processes wave by wave (national, provinces, cities, gateway; each wave in parallel), waits for each
+/// Starts the processes in waves (the national node first, so every parent IdP is about to answer; then provinces,
+/// cities and the gateway in parallel — each tolerates a parent that is still starting), waits for each
 /// <c>/health/ready</c>, reports a child that dies (exit code and last log lines — nothing is restarted silently), and on
 /// stop sends SIGTERM to every child, waits, and kills what is left.
 /// </summary>
