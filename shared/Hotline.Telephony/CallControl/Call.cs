@@ -231,6 +231,7 @@ internal sealed class Call : IMediaTicker
         }
 
         _player.Play(clips, _center.Prompts.MusicOnHold);
+        _center.Publish("position", this, (ahead + 1).ToString(CultureInfo.InvariantCulture));
         _positionTimer = Engine.Wheel.Schedule(TimeSpan.FromSeconds(Options.PositionAnnouncementSeconds),
             () => Post(() => AnnouncePosition(first: false)));
     }
@@ -517,7 +518,12 @@ internal sealed class Call : IMediaTicker
         leg.RingTimer.Cancel();
         if (leg.Transaction is { } tx && tx.State is TransactionState.Calling or TransactionState.Proceeding)
         {
-            Engine.Transactions.Cancel(tx);
+            var cancel = Engine.Transactions.Cancel(tx);
+            var extension = leg.Extension;
+            _ = tx.FinalResponse.ContinueWith(
+                r => _center.Publish("agentLegCancelled", this, r.Result.StatusCode.ToString(CultureInfo.InvariantCulture), extension),
+                CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            _ = cancel.FinalResponse;
         }
 
         _center.Acd.OfferFailed(leg.Extension, noAnswer);
@@ -846,7 +852,11 @@ internal sealed class Call : IMediaTicker
         bye.Headers.Add("To", $"<sip:{leg.Extension}@{local}>;tag={leg.RemoteTag}");
         bye.Headers.Add("Call-ID", leg.CallId);
         bye.Headers.Add("CSeq", "2 BYE");
-        Engine.Transactions.Send(bye, leg.Peer);
+        var tx = Engine.Transactions.Send(bye, leg.Peer);
+        var extension = leg.Extension;
+        _ = tx.FinalResponse.ContinueWith(
+            r => _center.Publish("agentLegEnded", this, r.Result.StatusCode.ToString(CultureInfo.InvariantCulture), extension),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
     }
 
     private void SendByeToCaller()

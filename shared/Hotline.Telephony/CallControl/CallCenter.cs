@@ -58,6 +58,8 @@ internal sealed class CallCenter : IAsyncDisposable
 
     public int ActiveCalls => _calls.Values.Distinct().Count();
 
+    internal IReadOnlyList<Call> ActiveCallList => _calls.Values.Distinct().Where(c => c.Phase != CallPhase.Ended).ToList();
+
     public IReadOnlyCollection<CallDetailRecord> RecentRecords => _recent.ToArray();
 
     public async Task StartAsync(CancellationToken cancellationToken)

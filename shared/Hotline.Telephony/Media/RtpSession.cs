@@ -169,6 +169,11 @@ internal sealed class RtpSession : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         _socket.Dispose();
         try
@@ -178,9 +183,9 @@ internal sealed class RtpSession : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
-
-        _stop.Dispose();
     }
+
+    private int _disposed;
 }
 
 /// <summary>Anything the media clock drives every 20 ms.</summary>
