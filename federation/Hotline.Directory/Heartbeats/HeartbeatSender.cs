@@ -32,29 +32,81 @@ internal sealed partial class HeartbeatSender(
         typeof(HeartbeatSender).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
         ?? typeof(HeartbeatSender).Assembly.GetName().Version?.ToString() ?? "0.0.0";
 
-    private bool _parentDown;
+    private volatile bool _parentDown;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Children's beats go up as soon as they arrive, so a new city shows up at the ministry within a second.
+        var relaying = string.IsNullOrEmpty(node.Value.Parent) ? Task.CompletedTask : RelayLoopAsync(stoppingToken);
         using var timer = new PeriodicTimer(options.Value.HeartbeatInterval, clock);
         do
         {
+            await GuardAsync(BeatAsync, stoppingToken);
+        }
+        while (await WaitTickAsync(timer, stoppingToken));
+
+        await relaying;
+    }
+
+    private static async Task<bool> WaitTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task RelayLoopAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
             try
             {
-                await BeatAsync(stoppingToken);
+                await relay.WaitAsync(stoppingToken);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (OperationCanceledException)
             {
                 return;
             }
-#pragma warning disable CA1031 // A failed beat must not end the loop; the next one retries.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                LogBeatFailed(logger, ex);
-            }
+
+            await GuardAsync(RelayAsync, stoppingToken);
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task GuardAsync(Func<CancellationToken, Task> work, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await work(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+#pragma warning disable CA1031 // A failed beat must not end the loop; the next one retries.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogBeatFailed(logger, ex);
+        }
+    }
+
+    private async Task RelayAsync(CancellationToken cancellationToken)
+    {
+        var http = httpClients.CreateClient(ParentClientName);
+        if (http.BaseAddress is null)
+        {
+            return;
+        }
+
+        foreach (var beat in relay.Drain())
+        {
+            await PostAsync(http, beat, cancellationToken);
+        }
     }
 
     internal async Task BeatAsync(CancellationToken cancellationToken)
@@ -82,11 +134,7 @@ internal sealed partial class HeartbeatSender(
             return;
         }
 
-        var ok = true;
-        foreach (var beat in relay.Drain().Prepend(own))
-        {
-            ok &= await PostAsync(http, beat, cancellationToken);
-        }
+        var ok = await PostAsync(http, own, cancellationToken);
 
         if (ok && _parentDown)
         {

@@ -41,9 +41,66 @@ internal sealed class Supervisor(LaunchOptions options, HostCompiler compiler) :
             }
         }
 
+        var gateway = toStart.FirstOrDefault(p => p.TierName == "gateway");
+        if (gateway is not null && !await WaitForGatewayRoutesAsync(gateway, toStart.Where(p => p != gateway), stop))
+        {
+            return false;
+        }
+
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"[launcher] {toStart.Count} processes ready in {total.Elapsed.TotalSeconds:F1} s."));
         return true;
+    }
+
+    /// <summary>
+    /// Waits until the gateway routes every started node (<c>/{id}/health/ready</c> through it answers 200): the
+    /// gateway learns nodes from the national directory, which learns them from heartbeats, a few seconds after each
+    /// node is ready. Only then is the federation usable through the gateway, and only then is federation.json written.
+    /// </summary>
+    public async Task<bool> WaitForGatewayRoutesAsync(ProcessPlan gateway, IEnumerable<ProcessPlan> nodes, CancellationToken stop)
+    {
+        var watch = Stopwatch.StartNew();
+        var pending = nodes.Select(n => n.Id).ToHashSet(StringComparer.Ordinal);
+        while (watch.Elapsed < options.ReadyTimeout)
+        {
+            foreach (var id in pending.ToList())
+            {
+                try
+                {
+                    using var response = await _http.GetAsync(new Uri(gateway.Http, $"/{id}/health/ready"), stop);
+                    if (response.IsSuccessStatusCode)
+                    {
+                        pending.Remove(id);
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // The gateway is restarting its routes or the node is busy; ask again.
+                }
+                catch (TaskCanceledException) when (!stop.IsCancellationRequested)
+                {
+                    // Slow answer; ask again.
+                }
+            }
+
+            if (pending.Count == 0)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"[launcher] the gateway routes every node (after {watch.Elapsed.TotalSeconds:F1} s)."));
+                return true;
+            }
+
+            if (_firstDeath.Task.IsCompleted)
+            {
+                return false;
+            }
+
+            await Task.Delay(250, stop);
+        }
+
+        await Console.Error.WriteLineAsync(
+            $"[launcher] the gateway did not route {string.Join(", ", pending)} within {options.ReadyTimeout.TotalSeconds} s; see {Path.Combine(options.DataDirectory, "logs")}.");
+        return false;
     }
 
     /// <summary>Stops every child: SIGTERM, a grace period, then SIGKILL. Returns once all have exited.</summary>
