@@ -10,6 +10,7 @@ using Hotline.Ticketing.Duplicates;
 using Hotline.Ticketing.Persistence;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.ApplicationParts;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -60,7 +61,18 @@ public static class TicketingModule
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = permits, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
         }));
         services.Configure<RateLimiterOptions>(o => o.RejectionStatusCode = StatusCodes.Status429TooManyRequests);
-        services.AddRazorPages();
+        // The pages live in this assembly; hosts built with the Web SDK discover it themselves, others (tests) do not.
+        services.AddRazorPages().ConfigureApplicationPartManager(parts =>
+        {
+            var assembly = typeof(TicketingModule).Assembly;
+            if (!parts.ApplicationParts.Any(p => p.Name == assembly.GetName().Name))
+            {
+                foreach (var part in ApplicationPartFactory.GetApplicationPartFactory(assembly).GetApplicationParts(assembly))
+                {
+                    parts.ApplicationParts.Add(part);
+                }
+            }
+        });
         return builder;
     }
 

@@ -4,6 +4,7 @@ using System.Text.Encodings.Web;
 using Hotline.ServiceDefaults;
 using Hotline.SharedKernel;
 using Hotline.Ticketing;
+using Hotline.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -42,13 +43,17 @@ public sealed class TicketingHost : IAsyncDisposable
         Dictionary<string, string?>? settings = null)
     {
         var clock = new FakeTimeProvider(now ?? new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.FromHours(8)));
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ApplicationName = typeof(TicketingHost).Assembly.GetName().Name });
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
         string? dataDir = null;
         string? pgDatabase = null;
         var config = new Dictionary<string, string?>
         {
+            ["Node:Id"] = NodeId,
+            ["Node:Name"] = "深圳市",
+            ["Node:Tier"] = "Municipal",
+            ["Node:Parent"] = "440000",
             ["Ticketing:RunDeadlineMonitor"] = "false",
             ["Ticketing:PublicPermitsPerMinute"] = "100000",
         };
@@ -79,12 +84,16 @@ public sealed class TicketingHost : IAsyncDisposable
 
         builder.Configuration.AddInMemoryCollection(config);
         builder.Services.AddSingleton<TimeProvider>(clock);
-        builder.Services.Configure<NodeOptions>(o =>
+        builder.AddNodeOptions();
+        builder.Services.AddLocalization();
+        builder.AddWebModule();
+        builder.Services.AddRazorPages().ConfigureApplicationPartManager(parts =>
         {
-            o.Id = NodeId;
-            o.Name = "深圳市";
-            o.Tier = NodeTier.Municipal;
-            o.Parent = "440000";
+            var web = typeof(WebModule).Assembly;
+            foreach (var part in Microsoft.AspNetCore.Mvc.ApplicationParts.ApplicationPartFactory.GetApplicationPartFactory(web).GetApplicationParts(web))
+            {
+                parts.ApplicationParts.Add(part);
+            }
         });
         builder.Services.AddAuthentication(TestAuthHandler.Scheme)
             .AddScheme<AuthenticationSchemeOptions, TestAuthHandler>(TestAuthHandler.Scheme, null);
@@ -94,6 +103,7 @@ public sealed class TicketingHost : IAsyncDisposable
         builder.AddTicketingModule();
 
         var app = builder.Build();
+        app.UseRequestLocalization(o => o.SetDefaultCulture("zh-CN").AddSupportedCultures("zh-CN", "en-US").AddSupportedUICultures("zh-CN", "en-US"));
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();

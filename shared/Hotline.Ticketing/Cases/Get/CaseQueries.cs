@@ -12,7 +12,8 @@ namespace Hotline.Ticketing.Cases.Get;
 
 /// <summary>Filters for the staff case list. 工单查询</summary>
 internal sealed record CaseFilter(string? Status = null, string? Type = null, string? Text = null, bool OverdueOnly = false,
-    string? HandlingUnit = null, bool MajorOnly = false, int Page = 1, int PageSize = 50);
+    string? HandlingUnit = null, bool MajorOnly = false, int Page = 1, int PageSize = 50, IReadOnlyList<CaseStatus>? Statuses = null,
+    int? DueWithinDays = null);
 
 /// <summary>
 /// Reads cases for citizens (query code), staff (role-masked, audited when unmasked) and enterprise accounts (their cases only).
@@ -100,6 +101,17 @@ internal sealed class CaseQueries(
                              c.Status == CaseStatus.Replied || c.Status == CaseStatus.Returned || c.Status == CaseStatus.Suspended);
         }
 
+        if (filter.Statuses is { Count: > 0 } statuses)
+        {
+            q = q.Where(c => statuses.Contains(c.Status));
+        }
+
+        if (filter.DueWithinDays is { } within)
+        {
+            var until = now.AddDays(within);
+            q = q.Where(c => c.Deadline != null && c.Deadline >= now && c.Deadline <= until);
+        }
+
         if (JsonNames.TryParse<CaseType>(filter.Type, out var type))
         {
             q = q.Where(c => c.Type == type);
@@ -131,10 +143,42 @@ internal sealed class CaseQueries(
         var total = await q.CountAsync(ct);
         var size = Math.Clamp(filter.PageSize, 1, 200);
         var page = Math.Max(1, filter.Page);
-        var rows = filter.OverdueOnly
+        var rows = filter.OverdueOnly || filter.DueWithinDays is not null
             ? await q.OrderBy(c => c.Deadline).Skip((page - 1) * size).Take(size).ToListAsync(ct)
             : await q.OrderByDescending(c => c.Id).Skip((page - 1) * size).Take(size).ToListAsync(ct);
         return (rows.Select(o => CaseViewMapper.ListItem(o, Visibility.ViewOf(actor, o), refs.Sla, now)).ToList(), total);
+    }
+
+    /// <summary>The statuses that wait for someone in the actor's role (我的待办).</summary>
+    public static IReadOnlyList<CaseStatus> QueueOf(Actor actor)
+    {
+        var set = new HashSet<CaseStatus>();
+        if (actor.Is(HotlineRoles.Agent))
+        {
+            set.UnionWith([CaseStatus.Accepted, CaseStatus.Returned, CaseStatus.Closed]);
+        }
+
+        if (actor.Is(HotlineRoles.Handler) || actor.Is(HotlineRoles.Enterprise))
+        {
+            set.UnionWith([CaseStatus.Dispatched, CaseStatus.Handling]);
+        }
+
+        if (actor.Is(HotlineRoles.Reviewer))
+        {
+            set.Add(CaseStatus.Replied);
+        }
+
+        if (actor.Is(HotlineRoles.TeamLead) || actor.Is(HotlineRoles.Administrator))
+        {
+            set.UnionWith([CaseStatus.Accepted, CaseStatus.Returned, CaseStatus.Replied, CaseStatus.Suspended]);
+        }
+
+        if (actor.Is(HotlineRoles.QualityInspector))
+        {
+            set.UnionWith([CaseStatus.Closed, CaseStatus.Visited]);
+        }
+
+        return [.. set];
     }
 
     /// <summary>Likely duplicates of a case, best first (查重).</summary>
