@@ -10,13 +10,13 @@ internal static partial class TelephonyLog
     public static partial void Listening(ILogger logger, IPEndPoint udp, IPEndPoint? tcp);
 
     [LoggerMessage(5001, LogLevel.Debug, "Dropped unparseable SIP from {Remote}: {Error} {Detail}")]
-    public static partial void Dropped(ILogger logger, EndPoint remote, string error, string detail);
+    public static partial void Dropped(ILogger logger, string remote, string error, string detail);
 
     [LoggerMessage(5002, LogLevel.Information, "Extension {Extension} registered at {Contact}")]
     public static partial void Registered(ILogger logger, string extension, string contact);
 
     [LoggerMessage(5003, LogLevel.Warning, "Digest failure for {User} from {Remote}: {Outcome}")]
-    public static partial void AuthFailed(ILogger logger, string user, EndPoint remote, string outcome);
+    public static partial void AuthFailed(ILogger logger, string user, string remote, string outcome);
 
     [LoggerMessage(5004, LogLevel.Information, "Call {CallId} from {Caller} entered {State}")]
     public static partial void CallState(ILogger logger, string callId, string caller, string state);

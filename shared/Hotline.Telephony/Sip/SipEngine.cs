@@ -64,6 +64,7 @@ internal sealed class SipEngine : ISipSender, IAsyncDisposable
     public long Malformed => Interlocked.Read(ref _malformed);
 
     private long _received;
+    private int _stopped;
     private long _malformed;
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -94,6 +95,11 @@ internal sealed class SipEngine : ISipSender, IAsyncDisposable
 
     public async Task StopAsync()
     {
+        if (_udp is null || Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
         await Calls.StopAsync().ConfigureAwait(false);
         if (_udp is not null)
         {
@@ -140,7 +146,7 @@ internal sealed class SipEngine : ISipSender, IAsyncDisposable
         if (!parsed.Ok)
         {
             Interlocked.Increment(ref _malformed);
-            TelephonyLog.Dropped(_logger, peer.Remote, parsed.Error.ToString(), parsed.Detail);
+            TelephonyLog.Dropped(_logger, peer.Remote.ToString(), parsed.Error.ToString(), parsed.Detail);
             RejectMalformed(parsed, peer);
             return;
         }
@@ -291,7 +297,7 @@ internal sealed class SipEngine : ISipSender, IAsyncDisposable
                 t.SendResponse(challenge);
                 return;
             default:
-                TelephonyLog.AuthFailed(_logger, user ?? "?", t.Peer.Remote, outcome.ToString());
+                TelephonyLog.AuthFailed(_logger, user ?? "?", t.Peer.Remote.ToString(), outcome.ToString());
                 t.SendResponse(request.CreateResponse(403, outcome == DigestOutcome.LockedOut ? "Locked Out" : "Forbidden", NewTag()));
                 return;
         }

@@ -1,0 +1,64 @@
+using System.Text.Json.Serialization;
+using Hotline.ServiceDefaults;
+using Hotline.SharedKernel;
+using Hotline.Telephony.Sip;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Hotline.Telephony.Cti;
+
+/// <summary>A queue as the CTI API shows it.</summary>
+internal sealed record QueueView(string Name, int Waiting, int LongestWaitSeconds, int Answered, int AnsweredWithin15s, int Abandoned, int Overflowed);
+
+/// <summary>An agent as the CTI API shows it; state is ready, notReady, loggedOut, ringing, talking or wrapUp.</summary>
+internal sealed record AgentView(string Extension, string State, string? Reason, bool Registered, int CallsAnswered, double TalkSeconds);
+
+/// <summary>A call in progress as the CTI API shows it.</summary>
+internal sealed record CallView(string CallId, string Caller, string? Agent, string? Queue, string State, DateTimeOffset Started);
+
+/// <summary>Body of PUT /api/v1/cti/agents/{extension}/state.</summary>
+internal sealed record AgentStateRequest([property: JsonPropertyName("state")] string? State, [property: JsonPropertyName("reason")] string? Reason);
+
+/// <summary>The CTI REST API (staff only).</summary>
+internal static class CtiEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var cti = app.MapGroup("/api/v1/cti").RequireAuthorization(HotlinePolicies.Staff).WithTags("CTI");
+        cti.MapGet("/queues", (SipEngine engine) => TypedResults.Ok(engine.Calls.Acd.Queues()
+                .Select(q => new QueueView(q.Name, q.Waiting, q.LongestWaitSeconds, q.Answered, q.AnsweredWithin15s, q.Abandoned, q.Overflowed))))
+            .WithName("GetCtiQueues").WithSummary("Each ACD queue with waiting calls, longest wait and service-level counters.");
+        cti.MapGet("/agents", (SipEngine engine) => TypedResults.Ok(engine.Calls.Acd.Agents(e => engine.Registrar.Find(e) is not null)
+                .Select(a => new AgentView(a.Extension, StateName(a.State), a.Reason, a.Registered, a.CallsAnswered, Math.Round(a.TalkSeconds, 1)))))
+            .WithName("GetCtiAgents").WithSummary("Each agent extension with its state.");
+        cti.MapPut("/agents/{extension}/state", (string extension, AgentStateRequest body, SipEngine engine, HttpContext http) =>
+                SetAgentState.Handle(engine, http.User, extension, body).ToHttpResult(_ => TypedResults.NoContent()))
+            .WithName("SetCtiAgentState").WithSummary("Changes an agent's state: ready, notReady (with a reason) or loggedOut.");
+        cti.MapGet("/calls", (SipEngine engine, HttpContext http) =>
+            {
+                var full = CtiAccess.SeesFullNumbers(http.User);
+                return TypedResults.Ok(engine.Calls.Snapshot().Select(c =>
+                    new CallView(c.CallId, full ? c.Caller : Masking.Phone(c.Caller), c.Agent, c.Queue, c.State, c.Started)));
+            })
+            .WithName("GetCtiCalls").WithSummary("Calls in progress (caller masked by role).");
+        cti.MapGet("/records", (SipEngine engine, HttpContext http) =>
+            {
+                var full = CtiAccess.SeesFullNumbers(http.User);
+                return TypedResults.Ok(engine.Calls.RecentRecords.Reverse().Take(200)
+                    .Select(r => full ? r : r with { Caller = Masking.Phone(r.Caller) }));
+            })
+            .WithName("GetCallDetailRecords").WithSummary("The most recent call detail records (话单).");
+        app.MapHub<CtiHub>("/hubs/cti").RequireAuthorization(HotlinePolicies.Staff);
+    }
+
+    public static string StateName(AgentState state) => state switch
+    {
+        AgentState.LoggedOut => "loggedOut",
+        AgentState.Ready => "ready",
+        AgentState.NotReady => "notReady",
+        AgentState.Ringing => "ringing",
+        AgentState.Talking => "talking",
+        _ => "wrapUp",
+    };
+}

@@ -1,0 +1,183 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Hotline.SharedKernel;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Hotline.Telephony.Tests.Cti;
+
+/// <summary>The CTI REST API and hub on a real Kestrel host with the module as a city node composes it.</summary>
+public sealed class CtiApiTests : IAsyncLifetime
+{
+    private WebApplication _app = null!;
+    private string _base = null!;
+    private readonly string _data = Directory.CreateTempSubdirectory("hotline-cti-").FullName;
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Sip:Udp"] = "127.0.0.1:0",
+            ["Sip:Tcp"] = "127.0.0.1:0",
+            ["Sip:DataDirectory"] = _data,
+            ["Sip:Extensions:0:Extension"] = "8001",
+            ["Sip:Extensions:0:Password"] = "pw1",
+            ["Sip:Extensions:1:Extension"] = "8002",
+            ["Sip:Extensions:1:Password"] = "pw2",
+        });
+        builder.Services.AddAuthentication("Test").AddScheme<AuthenticationSchemeOptions, HeaderAuth>("Test", _ => { });
+        builder.Services.AddAuthorizationBuilder().AddPolicy(HotlinePolicies.Staff, p => p.RequireAuthenticatedUser());
+        builder.AddTelephonyModule();
+        _app = builder.Build();
+        _app.UseAuthentication();
+        _app.UseAuthorization();
+        _app.MapTelephonyEndpoints();
+        await _app.StartAsync();
+        _base = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Directory.Delete(_data, recursive: true);
+    }
+
+    private HttpClient Client(string? roles, string? extension = null)
+    {
+        var c = new HttpClient { BaseAddress = new Uri(_base) };
+        if (roles is not null)
+        {
+            c.DefaultRequestHeaders.Add("X-Test-Roles", roles);
+        }
+
+        if (extension is not null)
+        {
+            c.DefaultRequestHeaders.Add("X-Test-Extension", extension);
+        }
+
+        return c;
+    }
+
+    [Fact]
+    public async Task Anonymous_is_refused_everywhere()
+    {
+        using var c = Client(null);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await c.GetAsync("/api/v1/cti/queues")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await c.GetAsync("/api/v1/cti/agents")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await c.PutAsJsonAsync("/api/v1/cti/agents/8001/state", new { state = "ready" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await c.PostAsync("/hubs/cti/negotiate?negotiateVersion=1", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Queues_list_every_queue_with_the_contract_fields()
+    {
+        using var c = Client(HotlineRoles.Agent);
+        using var doc = JsonDocument.Parse(await c.GetStringAsync("/api/v1/cti/queues"));
+        var queues = doc.RootElement.EnumerateArray().ToList();
+        Assert.Equal(["complaint", "inquiry", "suggestion", "progress", "general"], queues.Select(q => q.GetProperty("name").GetString()));
+        foreach (var field in new[] { "waiting", "longestWaitSeconds", "answered", "answeredWithin15s", "abandoned" })
+        {
+            Assert.Equal(0, queues[0].GetProperty(field).GetInt32());
+        }
+    }
+
+    [Fact]
+    public async Task Agent_changes_own_state_others_need_team_lead_and_bad_input_is_problem_details()
+    {
+        using var agent = Client(HotlineRoles.Agent, "8001");
+        Assert.Equal(HttpStatusCode.NoContent, (await agent.PutAsJsonAsync("/api/v1/cti/agents/8001/state", new { state = "ready" })).StatusCode);
+        using (var doc = JsonDocument.Parse(await agent.GetStringAsync("/api/v1/cti/agents")))
+        {
+            var a = doc.RootElement.EnumerateArray().Single(x => x.GetProperty("extension").GetString() == "8001");
+            Assert.Equal("ready", a.GetProperty("state").GetString());
+            Assert.False(a.GetProperty("registered").GetBoolean());
+        }
+
+        var forbidden = await agent.PutAsJsonAsync("/api/v1/cti/agents/8002/state", new { state = "ready" });
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        Assert.Equal("application/problem+json", forbidden.Content.Headers.ContentType?.MediaType);
+
+        using var lead = Client(HotlineRoles.TeamLead);
+        Assert.Equal(HttpStatusCode.NoContent, (await lead.PutAsJsonAsync("/api/v1/cti/agents/8002/state", new { state = "notReady", reason = "meeting" })).StatusCode);
+        var bad = await lead.PutAsJsonAsync("/api/v1/cti/agents/8002/state", new { state = "asleep" });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("state", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await lead.PutAsJsonAsync("/api/v1/cti/agents/9999/state", new { state = "ready" })).StatusCode);
+        using var doc2 = JsonDocument.Parse(await lead.GetStringAsync("/api/v1/cti/agents"));
+        var b = doc2.RootElement.EnumerateArray().Single(x => x.GetProperty("extension").GetString() == "8002");
+        Assert.Equal(("notReady", "meeting"), (b.GetProperty("state").GetString(), b.GetProperty("reason").GetString()));
+    }
+
+    [Fact]
+    public async Task Hub_streams_agent_state_events()
+    {
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(_base + "/hubs/cti", o => o.Headers.Add("X-Test-Roles", HotlineRoles.TeamLead))
+            .Build();
+        var received = new TaskCompletionSource<CallEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        hub.On<CallEvent>("callEvent", e =>
+        {
+            if (e.Type == "agentState" && e.Agent == "8002")
+            {
+                received.TrySetResult(e);
+            }
+        });
+        await hub.StartAsync();
+        using var lead = Client(HotlineRoles.TeamLead);
+        await lead.PutAsJsonAsync("/api/v1/cti/agents/8002/state", new { state = "ready" });
+        var e = await received.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("Ready", e.State);
+    }
+
+    [Fact]
+    public void Options_are_validated_with_named_fields()
+    {
+        var bad = new SipOptions { Udp = "nonsense", BusinessHoursStart = "25:99", Extensions = [new SipExtension { Extension = "8001" }] };
+        var errors = bad.Validate();
+        Assert.Contains(errors, e => e.Contains("Sip:Udp", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("BusinessHours", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("8001", StringComparison.Ordinal));
+        Assert.Equal(_data, _app.Services.GetRequiredService<IOptions<SipOptions>>().Value.DataDirectory);
+    }
+
+    private sealed class HeaderAuth(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
+        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    {
+        protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+        {
+            if (!Request.Headers.TryGetValue("X-Test-Roles", out var roles))
+            {
+                return Task.FromResult(AuthenticateResult.NoResult());
+            }
+
+            var identity = new ClaimsIdentity("Test");
+            identity.AddClaim(new Claim(ClaimTypes.Name, "tester"));
+            foreach (var r in roles.ToString().Split(','))
+            {
+                identity.AddClaim(new Claim(ClaimTypes.Role, r));
+            }
+
+            if (Request.Headers.TryGetValue("X-Test-Extension", out var ext))
+            {
+                identity.AddClaim(new Claim("extension", ext.ToString()));
+            }
+
+            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), "Test")));
+        }
+    }
+}
