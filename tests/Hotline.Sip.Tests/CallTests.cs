@@ -151,6 +151,57 @@ public sealed class CallTests(ITestOutputHelper output)
         Assert.Equal(1, host.Engine.Calls.Acd.Queues().Single(q => q.Name == "suggestion").Overflowed);
     }
 
+    [Fact]
+    public async Task Call_to_a_registered_extension_rings_it_through_the_b2bua_and_bridges_media()
+    {
+        await using var host = await EngineHost.StartAsync(output);
+        await using var agent = Baresip.Start(host.Udp, EngineHost.Agent2, "s3cret-8002", autoAnswer: true, toneHz: 1000);
+        await WaitRegistered(host, EngineHost.Agent2, agent);
+        await using var probe = new RtpProbe();
+        var sipp = Sipp.RunAsync(host.Udp, "call-extension.xml", TimeSpan.FromSeconds(30), "u1", "-s", EngineHost.Agent2,
+            "-key", "probe_port", probe.Port.ToString(CultureInfo.InvariantCulture), "-d", Ms(3000));
+        var call = await ActiveCall(host);
+        probe.Target = call.CallerMedia!.LocalEndPoint;
+        probe.StartTone(400);
+        Assert.True(await Poller.Until(() => call.Phase == Hotline.Telephony.CallControl.CallPhase.Talking, TimeSpan.FromSeconds(10)),
+            $"not answered: {call.Phase}\n{agent.Output}");
+        var answeredAt = DateTime.UtcNow;
+        var (code, log) = await sipp;
+        Assert.True(code == 0, log);
+        var heard = probe.Since(answeredAt.AddMilliseconds(300));
+        Assert.True(RtpProbe.ToneShare(heard, 1000) > 0.5, $"1 kHz share {RtpProbe.ToneShare(heard, 1000):F2}");
+        Assert.True(await Poller.Until(() => host.Sinks.Events.Any(e => e.Type == "agentLegEnded" && e.State == "200"), TimeSpan.FromSeconds(10)));
+        var cdr = await Poller.Value(() => host.Engine.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
+        Assert.Equal((EngineHost.Agent2, "8002", "answered"), (cdr.Agent, cdr.Called, cdr.Outcome));
+    }
+
+    [Fact]
+    public async Task Call_to_an_unregistered_extension_is_404_and_non_loopback_callers_need_digest()
+    {
+        await using var host = await EngineHost.StartAsync(output, o => o.TrustLoopback = false);
+        using var udp = new System.Net.Sockets.UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)udp.Client.LocalEndPoint!).Port;
+        var invite = $"INVITE sip:12328@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK-auth1\r\n"
+                     + "From: <sip:x@127.0.0.1>;tag=a\r\nTo: <sip:12328@127.0.0.1>\r\nCall-ID: auth-1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+        await udp.SendAsync(System.Text.Encoding.ASCII.GetBytes(invite), host.Udp);
+        string text;
+        do
+        {
+            var r = await udp.ReceiveAsync().WaitAsync(TimeSpan.FromSeconds(5));
+            text = System.Text.Encoding.ASCII.GetString(r.Buffer);
+        }
+        while (text.StartsWith("SIP/2.0 100", StringComparison.Ordinal));
+
+        Assert.StartsWith("SIP/2.0 407", text, StringComparison.Ordinal);
+        Assert.Contains("Proxy-Authenticate: Digest realm=\"12328.local\"", text, StringComparison.Ordinal);
+
+        await using var open = await EngineHost.StartAsync(output);
+        var (code, log) = await Sipp.RunAsync(open.Udp, "call-extension.xml", TimeSpan.FromSeconds(10), "u1", "-s", "8009",
+            "-key", "probe_port", "9", "-d", "100");
+        Assert.NotEqual(0, code);
+        Assert.Contains("404", log, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("call-pcap-dtmf.xml", "inquiry", "2")]
     [InlineData("call-info-dtmf.xml", "suggestion", "3")]
