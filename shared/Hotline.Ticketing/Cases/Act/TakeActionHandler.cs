@@ -45,14 +45,14 @@ internal sealed partial class TakeActionHandler(
         if (command.Action == CaseAction.Merge && !string.IsNullOrWhiteSpace(command.Input.MasterCaseNumber))
         {
             master = await db.Cases.FirstOrDefaultAsync(c => c.CaseNumber == command.Input.MasterCaseNumber, ct);
+            if (master is { Status: CaseStatus.Merged })
+            {
+                return Error.Conflict("merge.chain", $"The master case is itself merged into {master.MasterCaseNumber}; merge into that one instead.");
+            }
+
             if (master is null || !master.IsOpen)
             {
                 return Error.Invalid("merge.master", $"Master case {command.Input.MasterCaseNumber} does not exist or is no longer open.");
-            }
-
-            if (master.Status == CaseStatus.Merged || master.MasterCaseNumber is not null)
-            {
-                return Error.Conflict("merge.chain", "The master case is itself merged; merge into its master instead.");
             }
         }
 
