@@ -2,14 +2,13 @@ using System.Security.Claims;
 using Hotline.Directory.Contracts;
 using Hotline.Directory.Heartbeats;
 using Hotline.Directory.Nodes;
-using Hotline.Directory.Pages;
 using Hotline.Directory.Persistence;
 using Hotline.Identity;
 using Hotline.ServiceDefaults;
 using Hotline.SharedKernel;
+using Hotline.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,7 +41,7 @@ public static class DirectoryModule
         services.AddSingleton<HeartbeatRelay>();
         services.AddScoped<RecordHeartbeatHandler>();
         services.AddScoped<GetDirectoryNodesHandler>();
-        services.AddRazorComponents();
+        services.AddNavLink(new NavLink("/directory", "节点目录", "Node directory", NavArea.Public, Order: 900));
 
         if (!services.Any(d => d.ServiceType == typeof(IPeerTokenProvider)))
         {
@@ -75,8 +74,8 @@ public static class DirectoryModule
 
     /// <summary>
     /// Maps <c>POST /api/v1/directory/heartbeats</c> (policy Federation), <c>GET /api/v1/directory/nodes</c> and
-    /// <c>GET /api/v1/node</c> (anonymous: the public navigation data the portal and the gateway read) and the
-    /// <c>/directory</c> page.
+    /// <c>GET /api/v1/node</c> (anonymous: the public navigation data the portal and the gateway read). The
+    /// <c>/directory</c> Razor page is mapped with the node's other pages (<c>MapWebPages</c>).
     /// </summary>
     public static IEndpointRouteBuilder MapDirectoryEndpoints(this IEndpointRouteBuilder app)
     {
@@ -94,14 +93,6 @@ public static class DirectoryModule
             .AllowAnonymous()
             .WithName("GetNode")
             .WithSummary("Who this node is: id, name, tier, parent.");
-        app.MapGet("/directory", async (GetDirectoryNodesHandler handler, IOptions<NodeOptions> node, CancellationToken ct) =>
-                new RazorComponentResult<DirectoryPage>(new Dictionary<string, object?>
-                {
-                    [nameof(DirectoryPage.Listing)] = await handler.HandleAsync(ct),
-                    [nameof(DirectoryPage.NodeName)] = node.Value.Name,
-                }))
-            .AllowAnonymous()
-            .ExcludeFromDescription();
         return app;
     }
 

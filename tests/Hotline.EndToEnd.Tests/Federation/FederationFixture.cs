@@ -63,3 +63,10 @@ public sealed class FederationFixture : IAsyncLifetime
         await Launcher.DisposeAsync();
     }
 }
+
+/// <summary>Every test class that needs the running federation shares one (starting it takes a minute or two).</summary>
+[CollectionDefinition(Name)]
+public sealed class FederationCollection : ICollectionFixture<FederationFixture>
+{
+    public const string Name = "Federation";
+}

@@ -7,7 +7,8 @@ using Hotline.EndToEnd.Tests.Infrastructure;
 namespace Hotline.EndToEnd.Tests.Federation;
 
 /// <summary>The launcher starts the whole federation; the directory and the gateway see every node.</summary>
-public sealed class FederationTests(FederationFixture fixture) : IClassFixture<FederationFixture>
+[Collection(FederationCollection.Name)]
+public sealed class FederationTests(FederationFixture fixture)
 {
     private HttpClient Http => fixture.Http;
 
