@@ -73,16 +73,12 @@ internal sealed partial class TakeActionHandler(
             _ when t.From != t.To => CaseFeedEvents.StatusChanged,
             _ => null,
         };
-        var isPublic = command.Action is not (CaseAction.RequestExtension or CaseAction.RejectExtension or CaseAction.RejectReply
-            or CaseAction.Merge or CaseAction.Unmerge);
-        var publicComment = command.Action switch
-        {
-            CaseAction.ApproveReply or CaseAction.AnswerImmediately => order.ReplyText,
-            CaseAction.Return or CaseAction.Reassign or CaseAction.Suspend or CaseAction.TransferOut => null,
-            _ => t.Comment,
-        };
-        CaseLog.Record(db, order, actor, now, JsonNames.Camel(command.Action.ToString()), t.From, t.To,
-            isPublic ? publicComment ?? t.Comment : t.Comment, isPublic, feedEvent, t.Comment);
+        // The citizen's timeline shows progress, not internal routing: returns, reassignments, suspensions, transfers,
+        // merges, reviews and extension requests stay internal (their reasons may name units or people).
+        var isPublic = command.Action is CaseAction.Dispatch or CaseAction.Receive or CaseAction.ApproveReply or CaseAction.AnswerImmediately
+            or CaseAction.ReturnVisit or CaseAction.Archive or CaseAction.Resume or CaseAction.ApproveExtension;
+        var comment = command.Action is CaseAction.ApproveReply or CaseAction.AnswerImmediately ? order.ReplyText : t.Comment;
+        CaseLog.Record(db, order, actor, now, JsonNames.Camel(command.Action.ToString()), t.From, t.To, comment, isPublic, feedEvent, t.Comment);
 
         if (master is not null)
         {
