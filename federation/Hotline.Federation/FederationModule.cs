@@ -1,4 +1,5 @@
 using Hotline.Federation.Assignments;
+using Hotline.Federation.Bus;
 using Hotline.Federation.CityCases;
 using Hotline.Federation.Operations;
 using Hotline.Federation.Persistence;
@@ -69,6 +70,12 @@ public static class FederationModule
         services.TryAddSingleton(TimeProvider.System);
         services.AddModuleDbContext<FederationDbContext>("federation");
         services.AddSingleton<NextHopSender>();
+        services.AddScoped<ReportingApplier>();
+        services.AddScoped<CityInboundApplier>();
+        services.AddScoped<FeedbackApplier>();
+        services.AddSingleton<IFederationApplier, FederationApplier>();
+        services.AddScoped<AssignmentWorkflow>();
+        services.AddSingleton<IAssignmentWorkflow, ScopedAssignmentWorkflow>();
         services.AddSingleton<AssignmentNumbers>();
         services.AddHostedService<FederationSchemaInitializer>();
         services.AddSingleton<Weasel.Core.Migrator, Weasel.Sqlite.SqliteMigrator>();
@@ -109,7 +116,7 @@ public static class FederationModule
                 var outbound = InboundUrl(peer.Url);
                 var peerId = peer.Id;
                 services.AddHttpClient(outbound, c => c.BaseAddress = new Uri(outbound))
-                    .AddHttpMessageHandler(sp => new PeerTokenHandler(sp.GetRequiredService<IPeerTokenProvider>(), peerId));
+                    .AddPeerToken(peerId);
             }
         }
 
@@ -134,9 +141,7 @@ public static class FederationModule
             opts.AddSagaType<AssignmentSaga>("assignment_sagas");
 
             opts.Discovery.DisableConventionalDiscovery()
-                .IncludeType<ReportingHandler>()
-                .IncludeType<CityInboundHandler>()
-                .IncludeType<FeedbackHandler>()
+                .IncludeType<FederationMessageHandler>()
                 .IncludeType<AssignmentSaga>();
 
             opts.Policies.UseDurableLocalQueues();
@@ -196,7 +201,7 @@ public static class FederationModule
         if (federation.Transport == FederationTransport.RabbitMq)
         {
             opts.UseRabbitMq(new Uri(federation.RabbitMq!)).AutoProvision();
-            opts.ListenToRabbitQueue(FederationEndpoints.RabbitQueue(node.Id)).UseDurableInbox().Named(FederationEndpoints.InboundQueue + "-rabbit");
+            opts.ListenToRabbitQueue(FederationEndpoints.RabbitQueue(node.Id)).Sequential().UseDurableInbox().Named(FederationEndpoints.InboundQueue + "-rabbit");
             var rabbit = opts.Transports.GetOrCreate<RabbitMqTransport>();
             foreach (var id in neighbours)
             {
@@ -208,7 +213,7 @@ public static class FederationModule
             return;
         }
 
-        opts.LocalQueue(FederationEndpoints.InboundQueue).UseDurableInbox();
+        opts.LocalQueue(FederationEndpoints.InboundQueue).Sequential().UseDurableInbox();
         var http = opts.UseHttpTransport();
         foreach (var peer in peers.Where(p => neighbours.Contains(p.Id) && Uri.TryCreate(p.Url, UriKind.Absolute, out _)))
         {
@@ -244,15 +249,4 @@ internal sealed class FederationSchemaInitializer(IServiceScopeFactory scopes) :
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-}
-
-/// <summary>Adds the receiving neighbour's bearer token to every HTTP-transport request sent to it.</summary>
-internal sealed class PeerTokenHandler(IPeerTokenProvider tokens, string peerId) : DelegatingHandler
-{
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        var token = await tokens.GetTokenAsync(peerId, cancellationToken);
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-        return await base.SendAsync(request, cancellationToken);
-    }
 }

@@ -172,7 +172,7 @@ internal static class AssignmentEndpoints
 
     internal static AssignmentView ToView(Assignment row, DateTimeOffset now) => new(
         row.CaseNumber, row.TargetNode, row.Type, row.Description, row.AssignedBy, row.AssignedAt, row.Deadline, row.Status,
-        AssignmentSaga.IsOpen(row) && now > row.Deadline, row.HandlerCaseNumber, row.Result, row.UrgedAt, row.SupervisedAt,
+        AssignmentWorkflow.IsOpen(row) && now > row.Deadline, row.HandlerCaseNumber, row.Result, row.UrgedAt, row.SupervisedAt,
         row.NoticedAt, row.ClosedAt,
         row.Events.OrderBy(e => e.At).Select(e => new AssignmentEventView(e.Kind, e.Text, e.At)).ToList());
 

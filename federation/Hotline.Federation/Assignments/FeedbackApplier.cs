@@ -14,7 +14,7 @@ namespace Hotline.Federation.Assignments;
 /// assigner (province/ministry) applied to the 交办 read model, at a city (转办 origin) recorded on its case.
 /// Idempotent by feedback id.
 /// </summary>
-internal sealed class FeedbackHandler(NextHopSender router, FederationDbContext db, IServiceProvider services, IOptions<NodeOptions> node)
+internal sealed class FeedbackApplier(NextHopSender router, FederationDbContext db, IServiceProvider services, IOptions<NodeOptions> node)
 {
     public Task Handle(CaseProgressed message, IMessageBus bus, CancellationToken ct) => ApplyAsync(message, bus, ct);
 

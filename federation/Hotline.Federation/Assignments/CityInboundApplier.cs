@@ -12,7 +12,7 @@ namespace Hotline.Federation.Assignments;
 /// Messages travelling down to a city (交办, 转办, 催办/督办/通报): forwarded hop by hop, and at the target city handed
 /// to the case module (idempotent there by origin reference / reminder id).
 /// </summary>
-internal sealed class CityInboundHandler(NextHopSender router, FederationDbContext db, IServiceProvider services)
+internal sealed class CityInboundApplier(NextHopSender router, FederationDbContext db, IServiceProvider services)
 {
     public async Task Handle(CaseAssigned message, IMessageBus bus, CancellationToken ct)
     {

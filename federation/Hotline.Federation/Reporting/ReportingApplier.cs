@@ -11,7 +11,7 @@ namespace Hotline.Federation.Reporting;
 /// 上报: applies case summaries reported up from cities to this node's read model (provinces and the ministry) and
 /// forwards them toward the ministry. Idempotent and order-tolerant: a snapshot older than the stored one is ignored.
 /// </summary>
-internal sealed class ReportingHandler(FederationDbContext db, NextHopSender router, IOptions<NodeOptions> node)
+internal sealed class ReportingApplier(FederationDbContext db, NextHopSender router, IOptions<NodeOptions> node)
 {
     public Task Handle(CaseReported message, IMessageBus bus, CancellationToken ct) =>
         ApplyAndForwardAsync(message, message.Version, message.OccurredAt, "created", message.Summary, bus, ct);
