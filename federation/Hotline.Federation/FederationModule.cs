@@ -125,6 +125,7 @@ public static class FederationModule
             opts.ServiceName = "hotline-" + node.Id;
             opts.Durability.Mode = DurabilityMode.Solo;
             opts.Durability.ScheduledJobPollingTime = federation.ScheduledJobPollingTime;
+            opts.Durability.ScheduledJobFirstExecution = federation.ScheduledJobPollingTime;
             opts.UnknownMessageBehavior = UnknownMessageBehavior.DeadLetterQueue;
             opts.UseRuntimeCompilation();
             opts.CodeGeneration.TypeLoadMode = TypeLoadMode.Dynamic;

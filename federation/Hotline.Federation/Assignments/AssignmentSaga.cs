@@ -187,6 +187,12 @@ internal sealed partial class AssignmentWorkflow(FederationDbContext db, NextHop
             return;
         }
 
+        if (kind == ReminderKind.Supervise && row.UrgedAt is null)
+        {
+            // 催办 always precedes 督办, even when both timeouts come due together (e.g. after downtime).
+            await RemindAsync(caseNumber, ReminderKind.Urge, bus, ct);
+        }
+
         var now = clock.GetUtcNow();
         string text;
         switch (kind)
