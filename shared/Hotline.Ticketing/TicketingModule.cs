@@ -37,7 +37,7 @@ public static class TicketingModule
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddNodeStorage(builder.Configuration);
-        services.AddModuleDbContext<TicketingDbContext>("ticketing");
+        services.AddModuleDbContext<TicketingDbContext>("ticketing", SqliteTuning.Apply);
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton<DuplicateIndex>();

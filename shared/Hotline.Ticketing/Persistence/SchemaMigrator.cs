@@ -299,19 +299,55 @@ internal static class SchemaMigrator
         cmd.Parameters.Add(p);
     }
 
-    /// <summary>The transaction EF and raw commands share: begins one that already holds the write lock (SQLite) or the feed lock (PostgreSQL).</summary>
-    public static async Task<IDbContextTransaction> BeginCaseWriteAsync(TicketingDbContext db, CancellationToken ct)
+    /// <summary>
+    /// Begins the unit of work of a state change: a transaction that already holds the write lock. SQLite has one writer
+    /// per file, so writers of this process queue on an async gate instead of colliding in SQLite's busy loop
+    /// (Microsoft.Data.Sqlite sleeps 150 ms per retry); PostgreSQL takes a transaction-scoped advisory lock so feed
+    /// positions commit in order and a reader never skips a gap.
+    /// </summary>
+    public static async Task<CaseWrite> BeginCaseWriteAsync(TicketingDbContext db, CancellationToken ct)
     {
-        var tx = await db.Database.BeginTransactionAsync(ct);
-        var conn = db.Database.GetDbConnection();
-        await using var cmd = conn.CreateCommand();
-        cmd.Transaction = tx.GetDbTransaction();
-        // SQLite: a write first takes the single writer lock now (no read-to-write upgrade deadlocks).
-        // PostgreSQL: one writer at a time so feed positions commit in order and readers never skip a gap.
-        cmd.CommandText = db.IsPostgres
-            ? "SELECT pg_advisory_xact_lock(732812329)"
-            : "UPDATE case_sequences SET last_value = last_value WHERE 1 = 0";
-        await cmd.ExecuteNonQueryAsync(ct);
-        return tx;
+        SemaphoreSlim? gate = null;
+        if (!db.IsPostgres)
+        {
+            gate = Gates.GetOrAdd(db.Database.GetConnectionString() ?? "", _ => new SemaphoreSlim(1, 1));
+            await gate.WaitAsync(ct);
+        }
+
+        try
+        {
+            var tx = await db.Database.BeginTransactionAsync(ct);
+            var conn = db.Database.GetDbConnection();
+            await using var cmd = conn.CreateCommand();
+            cmd.Transaction = tx.GetDbTransaction();
+            cmd.CommandText = db.IsPostgres
+                ? "SELECT pg_advisory_xact_lock(732812329)"
+                : "UPDATE case_sequences SET last_value = last_value WHERE 1 = 0";
+            await cmd.ExecuteNonQueryAsync(ct);
+            return new CaseWrite(tx, gate);
+        }
+        catch
+        {
+            gate?.Release();
+            throw;
+        }
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
+}
+
+/// <summary>A state change's transaction plus, on SQLite, this process's place in the writer queue.</summary>
+internal sealed class CaseWrite(IDbContextTransaction transaction, SemaphoreSlim? gate) : IAsyncDisposable
+{
+    private SemaphoreSlim? _gate = gate;
+
+    public DbTransaction GetDbTransaction() => transaction.GetDbTransaction();
+
+    public Task CommitAsync(CancellationToken ct) => transaction.CommitAsync(ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        await transaction.DisposeAsync();
+        Interlocked.Exchange(ref _gate, null)?.Release();
     }
 }

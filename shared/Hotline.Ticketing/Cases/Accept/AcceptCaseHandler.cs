@@ -6,7 +6,6 @@ using Hotline.Ticketing.Domain;
 using Hotline.Ticketing.Duplicates;
 using Hotline.Ticketing.Persistence;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -301,7 +300,7 @@ internal sealed partial class AcceptCaseHandler(
         return likelyDuplicates >= options.Value.MajorDuplicateCount ? $"规则：{likelyDuplicates} 件相似诉求（群体性）" : null;
     }
 
-    private async Task<long> NextSequenceAsync(DateOnly day, IDbContextTransaction tx, CancellationToken ct)
+    private async Task<long> NextSequenceAsync(DateOnly day, CaseWrite tx, CancellationToken ct)
     {
         var conn = db.Database.GetDbConnection();
         await using var cmd = conn.CreateCommand();

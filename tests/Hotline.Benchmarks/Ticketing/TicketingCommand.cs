@@ -1,0 +1,239 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using Hotline.ServiceDefaults;
+using Hotline.SharedKernel;
+using Hotline.Ticketing;
+using Hotline.Ticketing.Duplicates;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Hotline.Benchmarks.Ticketing;
+
+/// <summary>
+/// Stopwatch harnesses for the ticketing targets of issue 3:
+/// <c>dotnet run -c Release --project tests/Hotline.Benchmarks -- ticketing duplicates [cases=1000000] [queries=2000]</c> and
+/// <c>… -- ticketing create [seconds=20] [concurrency=16]</c>. Results are copied into docs/benchmarks.md.
+/// </summary>
+public static class TicketingCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var what = args.Length > 0 ? args[0] : "";
+        int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], CultureInfo.InvariantCulture) : fallback;
+        switch (what)
+        {
+            case "duplicates":
+                DuplicateLookup(Arg(1, 1_000_000), Arg(2, 2000));
+                return 0;
+            case "create":
+                await CreateCasesAsync(Arg(1, 20), Arg(2, 16));
+                return 0;
+            default:
+                Console.Error.WriteLine("usage: ticketing duplicates [cases] [queries] | ticketing create [seconds] [concurrency]");
+                return 2;
+        }
+    }
+
+    private static readonly string[] Districts = ["福田", "罗湖", "南山", "宝安", "龙岗", "龙华", "盐田", "坪山", "光明", "大鹏"];
+    private static readonly string[] Roads =
+    [
+        "深南大道", "北环大道", "滨海大道", "红荔路", "福华路", "建设路", "人民路", "沙河西路", "科苑路", "宝安大道",
+        "布吉路", "梅观路", "新洲路", "彩田路", "皇岗路", "东门路", "桂园路", "南海大道", "前海路", "民治大道",
+    ];
+    private static readonly string[] Landmarks = ["地铁站", "公交站", "火车站", "汽车站", "机场", "口岸", "码头", "医院", "学校", "商场", "小区", "收费站", "服务区"];
+    private static readonly string[] Vehicles = ["出租车", "网约车", "公交车", "地铁", "长途大巴", "旅游大巴", "货车", "渡轮", "驾校教练车", "共享单车"];
+    private static readonly string[] Problems =
+    [
+        "司机拒载", "司机绕路多收费", "不打表", "中途加价", "服务态度恶劣", "车内吸烟", "开车打电话", "超速行驶", "闯红灯", "过站不停",
+        "到站不开门", "急刹车乘客摔倒", "车辆脏乱", "空调不开", "拒绝刷卡", "多收行李费", "超员载客", "票价不明码标价", "发车晚点", "延误不通知",
+        "扶梯停运", "安检排队过长", "道路坑洼", "路面塌陷", "施工无警示", "遗撒砂石", "噪音扰民", "乱停乱放", "占用盲道", "信号灯故障",
+        "预付款未退", "重复扣费", "发票不给", "丢失物品不归还", "辱骂乘客", "酒后驾驶", "疲劳驾驶", "车辆破旧", "拒绝老人乘车", "拒载残疾人",
+    ];
+    private static readonly string[] Details =
+    [
+        "请尽快处理", "希望严肃处理", "已经不是第一次了", "要求退还费用", "希望给个说法", "当时很多人都看到了", "有行车记录可以证明",
+        "司机还骂人", "我有录音", "乘客都很气愤", "孩子差点受伤", "耽误了航班", "耽误了上班", "天气很热", "晚上十点左右",
+        "早高峰的时候", "周末下午", "下雨天", "带着老人", "带着行李",
+    ];
+
+    /// <summary>
+    /// 查重 against a store of <paramref name="cases"/> synthetic cases spread over a year (≈ 2,700 a day): index build,
+    /// then p50/p95/p99 of the lookup for new cases (30% of them re-reports of a recent incident).
+    /// </summary>
+    private static void DuplicateLookup(int cases, int queries)
+    {
+        var rng = new Random(12328);
+        var now = new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.FromHours(8));
+        var start = now.AddDays(-365);
+        var cache = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        string[] Words(string phrase)
+        {
+            if (!cache.TryGetValue(phrase, out var w))
+            {
+                w = ChineseText.Tokenize(phrase);
+                cache[phrase] = w;
+            }
+
+            return w;
+        }
+
+        var index = new DuplicateIndex();
+        var docs = new List<(string Place, string Vehicle, string Plate, string Problem)>(cases);
+        var memoryBefore = GC.GetTotalMemory(true);
+        var build = Stopwatch.StartNew();
+        for (var i = 0; i < cases; i++)
+        {
+            var place = Districts[rng.Next(Districts.Length)] + Roads[rng.Next(Roads.Length)] + Landmarks[rng.Next(Landmarks.Length)];
+            var vehicle = Vehicles[rng.Next(Vehicles.Length)];
+            var plate = "粤B" + rng.Next(10000, 99999).ToString(CultureInfo.InvariantCulture);
+            var problem = Problems[rng.Next(Problems.Length)];
+            var detail = Details[rng.Next(Details.Length)];
+            var words = Words(place).Concat(Words(vehicle)).Concat(Words(problem)).Concat(Words(detail)).Distinct(StringComparer.Ordinal).ToArray();
+            var at = start + TimeSpan.FromTicks((now - start).Ticks / cases * i);
+            var phone = "13" + rng.Next(100000000, 999999999).ToString(CultureInfo.InvariantCulture);
+            index.Add($"440300-{i:0000000}", at, phone, ["plate:" + plate], words);
+            docs.Add((place, vehicle, plate, problem));
+        }
+
+        build.Stop();
+        var memory = GC.GetTotalMemory(true) - memoryBefore;
+        Console.WriteLine($"index: {cases:N0} cases built in {build.Elapsed.TotalSeconds:F1} s, ~{memory / 1024 / 1024:N0} MiB managed");
+
+        var lookup = new List<double>(queries);
+        var total = new List<double>(queries);
+        var window = TimeSpan.FromDays(30);
+        var found = 0;
+        for (var q = -200; q < queries; q++)
+        {
+            string text;
+            string plate;
+            if (rng.NextDouble() < 0.3)
+            {
+                var d = docs[cases - 1 - rng.Next(Math.Min(cases, 50_000))];
+                text = $"{d.Place}附近，{d.Vehicle}{d.Plate}{d.Problem}，{Details[rng.Next(Details.Length)]}。";
+                plate = d.Plate;
+            }
+            else
+            {
+                plate = "粤B" + rng.Next(10000, 99999).ToString(CultureInfo.InvariantCulture);
+                text = $"在{Districts[rng.Next(Districts.Length)]}{Roads[rng.Next(Roads.Length)]}{Landmarks[rng.Next(Landmarks.Length)]}，{Vehicles[rng.Next(Vehicles.Length)]}{plate}{Problems[rng.Next(Problems.Length)]}，{Details[rng.Next(Details.Length)]}。";
+            }
+
+            var sw = Stopwatch.StartNew();
+            var words = ChineseText.Tokenize(text);
+            var entities = ChineseText.Entities(text, null);
+            var tokenized = sw.Elapsed.TotalMilliseconds;
+            var result = index.Find("13" + rng.Next(100000000, 999999999).ToString(CultureInfo.InvariantCulture), entities, words, now, window, 0.45, 20);
+            var elapsed = sw.Elapsed.TotalMilliseconds;
+            if (q >= 0)
+            {
+                lookup.Add(elapsed - tokenized);
+                total.Add(elapsed);
+                found += result.Count > 0 ? 1 : 0;
+            }
+        }
+
+        Console.WriteLine($"lookup ({queries:N0} queries, 30-day window, {found:N0} with a likely duplicate): {Percentiles(lookup)}");
+        Console.WriteLine($"tokenize + lookup: {Percentiles(total)}");
+    }
+
+    /// <summary>POST /api/v1/cases against a real Kestrel host on SQLite for <paramref name="seconds"/> s.</summary>
+    private static async Task CreateCasesAsync(int seconds, int concurrency)
+    {
+        var data = Path.Combine(Path.GetTempPath(), "hotline-bench-" + Guid.NewGuid().ToString("N"));
+        var builder = WebApplication.CreateBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Node:Id"] = "440300",
+            ["Node:Name"] = "深圳市",
+            ["Node:Tier"] = "Municipal",
+            ["Node:Parent"] = "440000",
+            ["Storage:DataDirectory"] = data,
+            ["Ticketing:PublicPermitsPerMinute"] = "1000000",
+        });
+        builder.AddNodeOptions();
+        builder.Services.AddAuthentication();
+        builder.Services.AddAuthorizationBuilder().AddPolicy(HotlinePolicies.Staff, p => p.RequireAuthenticatedUser());
+        builder.Services.AddProblemDetails();
+        builder.AddTicketingModule();
+        await using var app = builder.Build();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        app.MapTicketingEndpoints();
+        await app.StartAsync();
+        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Console.WriteLine($"host: {url}, SQLite under {data}, {concurrency} concurrent clients, {seconds} s after a 3 s warm-up");
+
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = new Uri(url) };
+        var latencies = new List<double>[concurrency];
+        var errors = 0;
+        var measuring = false;
+        using var stop = new CancellationTokenSource();
+        var workers = Enumerable.Range(0, concurrency).Select(async w =>
+        {
+            var rng = new Random(w);
+            var mine = latencies[w] = new List<double>(100_000);
+            while (!stop.IsCancellationRequested)
+            {
+                var body = new
+                {
+                    type = "complaint",
+                    category = "030200",
+                    description = $"{Districts[rng.Next(Districts.Length)]}{Roads[rng.Next(Roads.Length)]}{Landmarks[rng.Next(Landmarks.Length)]}，" +
+                                  $"{Vehicles[rng.Next(Vehicles.Length)]}粤B{rng.Next(10000, 99999)}{Problems[rng.Next(Problems.Length)]}，{Details[rng.Next(Details.Length)]}。",
+                    phone = "13" + rng.Next(100000000, 999999999).ToString(CultureInfo.InvariantCulture),
+                };
+                var sw = Stopwatch.StartNew();
+                try
+                {
+                    using var response = await http.PostAsJsonAsync("/api/v1/cases", body);
+                    if ((int)response.StatusCode != 201)
+                    {
+                        Interlocked.Increment(ref errors);
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+
+                if (measuring)
+                {
+                    mine.Add(sw.Elapsed.TotalMilliseconds);
+                }
+            }
+        }).ToArray();
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        measuring = true;
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(seconds));
+        measuring = false;
+        clock.Stop();
+        await stop.CancelAsync();
+        await Task.WhenAll(workers);
+        var all = latencies.SelectMany(l => l).ToList();
+        Console.WriteLine($"created {all.Count:N0} cases in {clock.Elapsed.TotalSeconds:F1} s = {all.Count / clock.Elapsed.TotalSeconds:N0} cases/s, errors {errors}");
+        Console.WriteLine($"latency: {Percentiles(all)}");
+        await app.StopAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(data, recursive: true);
+    }
+
+    private static string Percentiles(List<double> values)
+    {
+        values.Sort();
+        double P(double p) => values[Math.Min(values.Count - 1, (int)Math.Ceiling(p * values.Count) - 1)];
+        return string.Create(CultureInfo.InvariantCulture,
+            $"p50 {P(0.50):F2} ms, p95 {P(0.95):F2} ms, p99 {P(0.99):F2} ms, max {values[^1]:F2} ms (n={values.Count:N0})");
+    }
+}
