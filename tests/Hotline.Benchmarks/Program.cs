@@ -1,1 +1,8 @@
+if (args.Length > 0 && args[0] == "ticketing")
+{
+    // Stopwatch harnesses for the ticketing targets (Ticketing/README in docs/benchmarks.md).
+    Environment.ExitCode = await Hotline.Benchmarks.Ticketing.TicketingCommand.RunAsync(args[1..]);
+    return;
+}
+
 BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
