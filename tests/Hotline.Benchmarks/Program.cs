@@ -1,3 +1,10 @@
+if (args.Length > 0 && args[0] == "sip-engine")
+{
+    // The telephony load tests drive a standalone engine with SIPp (Telephony/run-telephony-bench.sh).
+    await Hotline.Benchmarks.Telephony.SipEngineCommand.RunAsync(args[1..]);
+    return;
+}
+
 if (args.Length > 0 && args[0] == "ticketing")
 {
     // Stopwatch harnesses for the ticketing targets (Ticketing/README in docs/benchmarks.md).

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Globalization;
+using Hotline.Telephony;
+using Hotline.Telephony.Sip;
+using Microsoft.Extensions.Logging;
+
+namespace Hotline.Benchmarks.Telephony;
+
+/// <summary>
+/// Runs the SIP engine alone for load tests: <c>sip-engine --udp 127.0.0.1:5090 [--record true|false] [--data DIR]</c>.
+/// Prints READY, then a stats line every 5 s (active calls, RTP packets and loss, memory) until stdin closes.
+/// </summary>
+internal static class SipEngineCommand
+{
+    public static async Task RunAsync(string[] args)
+    {
+        string Arg(string name, string fallback)
+        {
+            var i = Array.IndexOf(args, name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+        }
+
+        var data = Arg("--data", Path.Combine(Path.GetTempPath(), "hotline-bench-" + Environment.ProcessId));
+        var options = new SipOptions
+        {
+            Udp = Arg("--udp", "127.0.0.1:5090"),
+            Tcp = null,
+            DataDirectory = data,
+            RecordCalls = bool.Parse(Arg("--record", "true")),
+            WrapUpSeconds = 0,
+            RingTimeoutSeconds = 30,
+            Extensions = [new SipExtension { Extension = "8001", Password = "bench" }],
+        };
+        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
+        var engine = new SipEngine(options, loggers);
+        await engine.StartAsync();
+        Console.WriteLine($"READY udp={engine.UdpEndPoint}");
+        using var stop = new CancellationTokenSource();
+        _ = Task.Run(async () =>
+        {
+            await Console.In.ReadToEndAsync();
+            await stop.CancelAsync();
+        });
+        var process = Process.GetCurrentProcess();
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop.Token))
+            {
+                process.Refresh();
+                var calls = engine.Calls.ActiveCallList;
+                long sent = 0, received = 0, lost = 0;
+                foreach (var c in calls)
+                {
+                    foreach (var m in new[] { c.CallerMedia, c.AgentMedia })
+                    {
+                        if (m is not null)
+                        {
+                            sent += m.PacketsSent;
+                            received += m.AudioPacketsReceived;
+                            lost += m.Lost;
+                        }
+                    }
+                }
+
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"STATS t={DateTime.UtcNow:HH:mm:ss} active={calls.Count} cdrs={engine.Calls.RecentRecords.Count} rtpSent={sent} rtpReceived={received} rtpLost={lost} lateTicks={engine.Calls.Clock?.LateTicks} workingSetMB={process.WorkingSet64 / 1048576} gcHeapMB={GC.GetTotalMemory(false) / 1048576} received={engine.Received} malformed={engine.Malformed}"));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await engine.StopAsync();
+    }
+}

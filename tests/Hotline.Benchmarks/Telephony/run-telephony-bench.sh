@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Telephony load benchmarks, side by side in one run (results → docs/benchmarks.md, Telephony section):
+#   A. call setup rate: SIPp UAC → SIPp UAS (direct, the limit); → Kamailio stateful proxy → SIPp UAS;
+#      → our B2BUA (call to a registered extension, both legs anchored and recorded) → SIPp UAS.
+#   B. concurrent bridged + recorded G.711 calls through the B2BUA with RTP both ways (UAC streams A-law, UAS echoes).
+# Usage: run-telephony-bench.sh [rate=1000] [seconds=60] [concurrent=500] [hold_seconds=300]
+# Only processes this script started are stopped (by PID).
+set -uo pipefail
+cd "$(dirname "$0")/../../.."
+ROOT=$PWD
+RATE=${1:-1000}; SECS=${2:-60}; CONC=${3:-500}; HOLD=${4:-300}
+HERE=$ROOT/tests/Hotline.Benchmarks/Telephony
+OUT=$ROOT/artifacts/bench/telephony/$(date -u +%Y%m%d-%H%M%S); mkdir -p "$OUT"
+BENCH=$ROOT/tests/Hotline.Benchmarks/bin/Release/net10.0/Hotline.Benchmarks.dll
+[ -f "$BENCH" ] || dotnet build tests/Hotline.Benchmarks/Hotline.Benchmarks.csproj -c Release -nologo -clp:ErrorsOnly
+PIDS=()
+cleanup() { exec 9>&- 2>/dev/null; sleep 1; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
+trap cleanup EXIT
+SIPP_COMMON=(-i 127.0.0.1 -nostdin -buff_size 4194304 -max_socket 60000)
+
+free_port() { python3 -c 'import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+
+start_uas() { # port [extra…]
+  local port=$1; shift
+  sipp -sn uas -p "$port" "${SIPP_COMMON[@]}" "$@" >"$OUT/uas-$port.log" 2>&1 &
+  PIDS+=($!); sleep 0.5
+}
+
+start_engine() { # port record
+  local port=$1
+  mkfifo "$OUT/engine.in"
+  dotnet "$BENCH" sip-engine --udp "127.0.0.1:$port" --record "$2" --data "$OUT/engine-data" <"$OUT/engine.in" >"$OUT/engine-$port.log" 2>&1 &
+  PIDS+=($!)
+  exec 9>"$OUT/engine.in" # the engine runs until this end of its stdin closes
+  for _ in $(seq 1 100); do grep -q READY "$OUT/engine-$port.log" 2>/dev/null && return; sleep 0.2; done
+  echo "engine did not start"; cat "$OUT/engine-$port.log"; exit 1
+}
+
+register_uas() { # engine_port uas_port
+  sipp "127.0.0.1:$1" -sf $ROOT/tests/Hotline.Sip.Tests/Scenarios/register.xml -m 1 -p "$2" -s 8001 -au 8001 -ap bench \
+    "${SIPP_COMMON[@]}" -timeout 10s >"$OUT/register.log" 2>&1 || { echo "register failed"; cat "$OUT/register.log"; exit 1; }
+}
+
+# Runs the load UAC, prints: name offered_cps achieved_cps successful failed p50_ms p99_ms max_ms
+run_uac() { # name target user
+  local name=$1 target=$2 user=$3 dir="$OUT/$1"; mkdir -p "$dir"
+  local total=$((RATE * SECS)) start end
+  start=$(date +%s.%N)
+  (cd "$dir" && sipp "$target" -sf "$HERE/bench-uac.xml" -s "$user" -p "$(free_port)" -r "$RATE" -m "$total" \
+      -l $((RATE * 2)) -d 0 "${SIPP_COMMON[@]}" -trace_rtt -rtt_freq 1000 -trace_stat -fd 5 -timeout $((SECS * 3))s >uac.log 2>&1)
+  end=$(date +%s.%N)
+  local ok failed
+  ok=$(grep -E "Successful call" "$dir/uac.log" | tail -1 | awk -F'|' '{gsub(/ /,"",$3); print $3}')
+  failed=$(grep -E "Failed call" "$dir/uac.log" | tail -1 | awk -F'|' '{gsub(/ /,"",$3); print $3}')
+  local stats
+  stats=$(tail -n +2 "$dir"/*_rtt.csv | awk -F';' '{print $2}' | sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "- - -"; exit}; i=int(NR*0.99); if (i<1) i=1; printf "%.1f/%.1f/%.1f", a[int(NR*0.5)+1], a[i], a[NR]}')
+  printf '%-10s offered=%s achieved=%.0f ok=%s failed=%s setup_ms(p50/p99/max)=%s\n' "$name" "$RATE" \
+    "$(echo "$ok / ($end - $start)" | bc -l)" "$ok" "$failed" "$stats" | tee -a "$OUT/summary.txt"
+}
+
+echo "# $(date -u) rate=$RATE secs=$SECS concurrent=$CONC hold=$HOLD on $(nproc) cores" | tee "$OUT/summary.txt"
+
+# A1: SIPp → SIPp
+UAS=$(free_port); start_uas "$UAS"
+run_uac direct "127.0.0.1:$UAS" 8001
+kill "${PIDS[-1]}"; unset 'PIDS[-1]'
+
+# A2: SIPp → Kamailio → SIPp
+UAS=$(free_port); PROXY=$(free_port); start_uas "$UAS"
+sed "s/@PROXY_PORT@/$PROXY/; s/@UAS_PORT@/$UAS/g" "$HERE/kamailio.cfg.template" >"$OUT/kamailio.cfg"
+kamailio -f "$OUT/kamailio.cfg" -DD -E -m 256 -M 32 -Y "$OUT" >"$OUT/kamailio.log" 2>&1 &
+PIDS+=($!); sleep 1.5
+run_uac kamailio "127.0.0.1:$PROXY" 8001
+kill "${PIDS[-1]}" "${PIDS[-2]}"; unset 'PIDS[-1]'; unset 'PIDS[-1]'; sleep 1
+
+# A3: SIPp → our B2BUA (anchored media, recording on) → SIPp UAS registered as extension 8001
+ENGINE=$(free_port); UAS=$(free_port)
+start_engine "$ENGINE" "${RECORD:-true}"
+register_uas "$ENGINE" "$UAS"
+start_uas "$UAS"
+run_uac b2bua "127.0.0.1:$ENGINE" 8001
+grep STATS "$OUT/engine-$ENGINE.log" | tail -1 | tee -a "$OUT/summary.txt"
+
+# B: concurrent bridged and recorded calls with RTP both ways
+if [ "$CONC" -gt 0 ]; then
+  kill "${PIDS[-1]}"; unset 'PIDS[-1]'
+  UAS=$(free_port); register_uas "$ENGINE" "$UAS"; start_uas "$UAS" -rtp_echo -mp "$(free_port)"
+  sox -n -r 8000 -c 1 -t al "$OUT/caller.al" synth 10 sine 300-900 >/dev/null 2>&1
+  mkdir -p "$OUT/media"
+  (cd "$OUT/media" && sipp "127.0.0.1:$ENGINE" -sf "$HERE/bench-uac-media.xml" -s 8001 -p "$(free_port)" \
+      -key caller_audio "$OUT/caller.al" -r 50 -l "$CONC" -m "$CONC" -d $((HOLD * 1000)) -min_rtp_port 20000 -max_rtp_port 40000 \
+      "${SIPP_COMMON[@]}" -trace_stat -fd 10 -timeout $((HOLD + 120))s >uac.log 2>&1)
+  ok=$(grep -E "Successful call" "$OUT/media/uac.log" | tail -1 | awk -F'|' '{gsub(/ /,"",$3); print $3}')
+  failed=$(grep -E "Failed call" "$OUT/media/uac.log" | tail -1 | awk -F'|' '{gsub(/ /,"",$3); print $3}')
+  echo "media     concurrent=$CONC hold=${HOLD}s ok=$ok failed=$failed" | tee -a "$OUT/summary.txt"
+  grep STATS "$OUT/engine-$ENGINE.log" | awk 'NR%6==1' | tee -a "$OUT/summary.txt"
+fi
+echo "results in $OUT"
