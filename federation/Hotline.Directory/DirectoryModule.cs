@@ -41,7 +41,13 @@ public static class DirectoryModule
         services.AddSingleton<HeartbeatRelay>();
         services.AddScoped<RecordHeartbeatHandler>();
         services.AddScoped<GetDirectoryNodesHandler>();
-        services.AddNavLink(new NavLink("/directory", "节点目录", "Node directory", NavArea.Public, Order: 900));
+        services.AddSingleton<IDirectoryHeartbeats, DirectoryHeartbeats>();
+        var tier = builder.Configuration[$"{NodeOptions.SectionName}:{nameof(NodeOptions.Tier)}"];
+        if (!string.Equals(tier, nameof(NodeTier.Municipal), StringComparison.OrdinalIgnoreCase))
+        {
+            // A city knows only itself; the page is worth a link where there is a subtree to show.
+            services.AddNavLink(new NavLink("/directory", "节点目录", "Node directory", NavArea.Public, Order: 900));
+        }
 
         if (!services.Any(d => d.ServiceType == typeof(IPeerTokenProvider)))
         {

@@ -116,8 +116,6 @@ internal sealed class FederationPlan
             var env = CommonEnvironment(options, gatewayUrl);
             env["Gateway__DirectoryUrl"] = http[national.Id!].ToString().TrimEnd('/');
             env["Gateway__NationalId"] = national.Id!;
-            env["Gateway__ClientId"] = "gateway";
-            env["Gateway__ClientSecret"] = state.GetSecret($"{national.Id}/gateway");
             gateway = new ProcessPlan("gateway", "国家网关", "gateway", "gateways/Hotline.Gateway", gatewayUrl, null,
                 StartsManually: false, Wave: 1, env);
         }
