@@ -3,6 +3,7 @@ using Hotline.ServiceDefaults;
 using Hotline.Ticketing.Api;
 using Hotline.Ticketing.Cases.Accept;
 using Hotline.Ticketing.Cases.Act;
+using Hotline.Ticketing.Cases.Attach;
 using Hotline.Ticketing.Cases.Feed;
 using Hotline.Ticketing.Cases.Get;
 using Hotline.Ticketing.Deadlines;
@@ -46,6 +47,7 @@ public static class TicketingModule
         services.AddScoped<ICaseIntake>(sp => sp.GetRequiredService<AcceptCaseHandler>());
         services.AddScoped<TakeActionHandler>();
         services.AddScoped<CaseQueries>();
+        services.AddScoped<AddAttachmentHandler>();
         services.AddScoped<ICaseFeed, CaseFeedReader>();
 
         // Order matters: the schema exists before the deadline monitor's first pass.

@@ -41,6 +41,13 @@ public sealed class TicketingOptions
     /// <summary>Run the background deadline monitor (tests call it directly).</summary>
     public bool RunDeadlineMonitor { get; set; } = true;
 
+    /// <summary>Largest attachment accepted (bytes).</summary>
+    [Range(1024, 100 * 1024 * 1024)]
+    public long MaxAttachmentBytes { get; set; } = 10 * 1024 * 1024;
+
+    [Range(1, 100)]
+    public int MaxAttachmentsPerCase { get; set; } = 10;
+
     /// <summary>Rebuild the in-memory duplicate index from the database at start-up.</summary>
     public bool LoadDuplicateIndexOnStart { get; set; } = true;
 }

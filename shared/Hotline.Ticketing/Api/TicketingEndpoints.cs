@@ -1,8 +1,11 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json.Nodes;
 using Hotline.SharedKernel;
 using Hotline.Ticketing.Cases;
 using Hotline.Ticketing.Cases.Accept;
 using Hotline.Ticketing.Cases.Act;
+using Hotline.Ticketing.Cases.Attach;
 using Hotline.Ticketing.Cases.Get;
 using Hotline.Ticketing.Domain;
 using Microsoft.AspNetCore.Authorization;
@@ -30,7 +33,13 @@ internal static class TicketingEndpoints
             .WithName("GetCase").WithSummary("With ?queryCode=: the citizen's view (anonymous). Without: the staff view (authorized).")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
+        api.MapPost("/cases/{caseNumber}/attachments", AttachAsync).AllowAnonymous().RequireRateLimiting(PublicRateLimitPolicy)
+            .DisableAntiforgery()
+            .WithName("AddCaseAttachment")
+            .WithSummary("Attach a file (multipart field 'file'): the citizen with ?queryCode=, or staff. jpeg, png, pdf, wav, mp3, mp4; size-limited.");
+
         var staff = api.MapGroup("").RequireAuthorization(HotlinePolicies.Staff);
+        staff.MapGet("/cases/{caseNumber}/attachments/{id:long}", DownloadAsync).WithName("GetCaseAttachment").WithSummary("Download an attachment (audited).");
         staff.MapGet("/cases", SearchAsync).WithName("SearchCases").WithSummary("Search and filter cases (status, type, q, overdue, unit, major).");
         staff.MapPost("/staff/cases", CreateStaffAsync).WithName("AcceptCase").WithSummary("An agent accepts a case from any channel.");
         staff.MapGet("/cases/{caseNumber}/duplicates", DuplicatesAsync).WithName("GetCaseDuplicates")
@@ -101,6 +110,13 @@ internal static class TicketingEndpoints
             return (await queries.GetPublicAsync(caseNumber, queryCode, ct)).Match(Results.Ok, Problem);
         }
 
+        var denied = await AuthorizeStaffAsync(http, policies, evaluator);
+        return denied ?? (await queries.GetStaffAsync(caseNumber, ActorOf(http), ct)).Match(Results.Ok, Problem);
+    }
+
+    /// <summary>Runs the staff policy on an endpoint that also serves anonymous citizens; null when allowed.</summary>
+    private static async Task<IResult?> AuthorizeStaffAsync(HttpContext http, IAuthorizationPolicyProvider policies, IPolicyEvaluator evaluator)
+    {
         var policy = await policies.GetPolicyAsync(HotlinePolicies.Staff)
                      ?? throw new InvalidOperationException($"Authorization policy '{HotlinePolicies.Staff}' is not registered.");
         var authentication = await evaluator.AuthenticateAsync(policy, http);
@@ -110,12 +126,59 @@ internal static class TicketingEndpoints
             return Results.Challenge();
         }
 
-        if (authorization.Forbidden)
+        return authorization.Forbidden ? Results.Forbid() : null;
+    }
+
+    private static async Task<IResult> AttachAsync(string caseNumber, [FromQuery] string? queryCode, HttpContext http,
+        AddAttachmentHandler handler, IAuthorizationPolicyProvider policies, IPolicyEvaluator evaluator, CancellationToken ct)
+    {
+        Actor actor;
+        Func<WorkOrder, bool> mayAttach;
+        if (queryCode is not null)
         {
-            return Results.Forbid();
+            actor = Actor.Public with { RemoteAddress = http.Connection.RemoteIpAddress?.ToString() };
+            mayAttach = o => o.IsOpen && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(o.QueryCode),
+                Encoding.UTF8.GetBytes(queryCode.Trim().ToUpperInvariant()));
+        }
+        else
+        {
+            var denied = await AuthorizeStaffAsync(http, policies, evaluator);
+            if (denied is not null)
+            {
+                return denied;
+            }
+
+            actor = ActorOf(http);
+            mayAttach = o => Visibility.MayAct(actor, o);
         }
 
-        return (await queries.GetStaffAsync(caseNumber, ActorOf(http), ct)).Match(Results.Ok, Problem);
+        if (!http.Request.HasFormContentType)
+        {
+            return Problem(Error.Validation(new Dictionary<string, string[]> { ["file"] = ["Send multipart/form-data with a 'file' part."] }));
+        }
+
+        var form = await http.Request.ReadFormAsync(ct);
+        var file = form.Files.GetFile("file");
+        if (file is null)
+        {
+            return Problem(Error.Validation(new Dictionary<string, string[]> { ["file"] = ["The 'file' part is missing."] }));
+        }
+
+        await using var stream = file.OpenReadStream();
+        var result = await handler.HandleAsync(new AddAttachment(caseNumber, file.FileName, file.ContentType, stream, file.Length), actor, mayAttach, ct);
+        return result.Match(a => Results.Created($"/api/v1/cases/{caseNumber}/attachments/{a.Id}", a), Problem);
+    }
+
+    private static async Task<IResult> DownloadAsync(string caseNumber, long id, HttpContext http, CaseQueries queries, CancellationToken ct)
+    {
+        var result = await queries.AttachmentAsync(caseNumber, id, ActorOf(http), ct);
+        if (!result.IsSuccess)
+        {
+            return Problem(result.Error!);
+        }
+
+        http.Response.Headers.XContentTypeOptions = "nosniff";
+        return Results.File(result.Value.Content, result.Value.ContentType, result.Value.FileName);
     }
 
     private static async Task<IResult> SearchAsync(HttpContext http, CaseQueries queries, string? status, string? type, string? q,

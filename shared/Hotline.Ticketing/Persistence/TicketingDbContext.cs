@@ -23,6 +23,7 @@ internal sealed class TicketingDbContext(DbContextOptions<TicketingDbContext> op
     public DbSet<SlaRule> SlaRules => Set<SlaRule>();
     public DbSet<CategoryCode> Categories => Set<CategoryCode>();
     public DbSet<RoutingRule> RoutingRules => Set<RoutingRule>();
+    public DbSet<Cases.Attach.CaseAttachment> Attachments => Set<Cases.Attach.CaseAttachment>();
 
     public bool IsPostgres => Database.ProviderName?.Contains("Npgsql", StringComparison.Ordinal) == true;
 
@@ -71,6 +72,7 @@ internal sealed class TicketingDbContext(DbContextOptions<TicketingDbContext> op
             e.HasKey(c => c.Code);
         });
         modelBuilder.Entity<RoutingRule>().ToTable("routing_rules");
+        modelBuilder.Entity<Cases.Attach.CaseAttachment>().ToTable("case_attachments");
 
         foreach (var entity in modelBuilder.Model.GetEntityTypes())
         {

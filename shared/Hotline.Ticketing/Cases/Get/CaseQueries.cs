@@ -63,6 +63,8 @@ internal sealed class CaseQueries(
             await db.SaveChangesAsync(ct);
         }
 
+        var attachments = await db.Attachments.AsNoTracking().Where(a => a.CaseId == o.Id).OrderBy(a => a.Id)
+            .Select(a => new Cases.Attach.AttachmentInfo(a.Id, a.FileName, a.ContentType, a.Size, a.UploadedAt)).ToListAsync(ct);
         var actions = CaseStateMachine.ActionsIn(o.Status).Where(a => CaseStateMachine.RoleMayTake(a, actor.Roles))
             .Select(a => JsonNames.Camel(a.ToString())).ToList();
         return new StaffCaseView(o.CaseNumber, CaseViewMapper.TypeJson(o.Type), o.Category,
@@ -73,7 +75,7 @@ internal sealed class CaseQueries(
             internalViewer ? o.MajorReason : null, o.MasterCaseNumber, o.TransferTarget,
             o.Satisfaction is { } s ? JsonNames.Camel(s.ToString()) : null, o.ReplyText, o.PendingExtensionDays, o.PendingExtensionReason,
             o.UrgeCount, o.SuperviseCount, internalViewer ? o.Source : null, internalViewer ? o.RecordingId : null, actions,
-            events.Where(e => internalViewer || e.Public).Select(e => CaseViewMapper.Item(e, withActor: internalViewer)).ToList());
+            events.Where(e => internalViewer || e.Public).Select(e => CaseViewMapper.Item(e, withActor: internalViewer)).ToList(), attachments);
     }
 
     /// <summary>Search and filter (staff); enterprise accounts get only their enterprise's cases.</summary>
@@ -193,6 +195,21 @@ internal sealed class CaseQueries(
         var window = TimeSpan.FromDays(options.Value.DuplicateWindowDays);
         var found = duplicates.FindFor(caseNumber, window, options.Value.DuplicateThreshold, 20);
         return Result<IReadOnlyList<DuplicateMatch>>.Success(found);
+    }
+
+    /// <summary>An attachment's content, for viewers who may read the case; every download is audited.</summary>
+    public async Task<Result<Cases.Attach.CaseAttachment>> AttachmentAsync(string caseNumber, long id, Actor actor, CancellationToken ct)
+    {
+        var o = await db.Cases.AsNoTracking().FirstOrDefaultAsync(c => c.CaseNumber == caseNumber, ct);
+        var a = o is null ? null : await db.Attachments.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id && x.CaseId == o.Id, ct);
+        if (o is null || a is null || !Visibility.MayRead(actor, o))
+        {
+            return Error.NotFound("attachment.not_found", "No such attachment.");
+        }
+
+        CaseLog.Audit(db, actor, clock.GetUtcNow(), "attachment.read", caseNumber, $"{a.Id} {a.FileName}");
+        await db.SaveChangesAsync(ct);
+        return a;
     }
 
     /// <summary>The audit trail of one case (administrators and quality inspectors).</summary>

@@ -18,7 +18,8 @@ internal sealed record StaffCaseView(
     string? Plate, string? Location, DateTimeOffset? OccurredAt, DateTimeOffset AcceptedAt, DateTimeOffset? Deadline, string DeadlineState,
     string? HandlingUnit, bool HandledByEnterprise, bool Major, string? MajorReason, string? MasterCaseNumber, string? TransferTarget,
     string? Satisfaction, string? Reply, int? PendingExtensionDays, string? PendingExtensionReason, int UrgeCount, int SuperviseCount,
-    ExternalReference? Source, string? RecordingId, IReadOnlyList<string> AllowedActions, IReadOnlyList<TimelineItem> Timeline);
+    ExternalReference? Source, string? RecordingId, IReadOnlyList<string> AllowedActions, IReadOnlyList<TimelineItem> Timeline,
+    IReadOnlyList<Attach.AttachmentInfo> Attachments);
 
 /// <summary>A row of a list (queue, search, overdue board, enterprise portal).</summary>
 internal sealed record CaseListItem(string CaseNumber, string Type, string? Category, string Channel, string Status, string StatusText,
