@@ -101,6 +101,11 @@ public static class FederationModule
                 o.AddPolicy(HotlinePolicies.Federation, p => p.RequireAuthenticatedUser().RequireRole(HotlineRoles.Node));
             }
 
+            if (o.GetPolicy(HotlinePolicies.Admin) is null)
+            {
+                o.AddPolicy(HotlinePolicies.Admin, p => p.RequireAuthenticatedUser().RequireRole(HotlineRoles.Administrator));
+            }
+
             if (o.GetPolicy(HotlinePolicies.Staff) is null)
             {
                 o.AddPolicy(HotlinePolicies.Staff, p => p.RequireAuthenticatedUser());

@@ -47,12 +47,14 @@ internal sealed class FederationOperations(IWolverineRuntime runtime, Federation
             .ToList();
     }
 
-    public async Task<IReadOnlyList<RefusedView>> RefusedAsync(int max, CancellationToken ct) =>
-        await db.RefusedMessages.AsNoTracking()
-            .OrderByDescending(r => r.At)
-            .Take(max)
+    public async Task<IReadOnlyList<RefusedView>> RefusedAsync(int max, CancellationToken ct)
+    {
+        // SQLite cannot order by DateTimeOffset; the refused log is small, so it is ordered here.
+        var rows = await db.RefusedMessages.AsNoTracking().ToListAsync(ct);
+        return rows.OrderByDescending(r => r.At).Take(max)
             .Select(r => new RefusedView(r.Id, r.At, r.Reason, r.RemoteAddress, r.MessageTypes, r.Envelopes))
-            .ToListAsync(ct);
+            .ToList();
+    }
 
     /// <summary>Moves the given dead letters back to the inbox to be handled again.</summary>
     public async Task ReplayAsync(IReadOnlyCollection<Guid> ids, CancellationToken ct)

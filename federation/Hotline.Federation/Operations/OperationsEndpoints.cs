@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using Hotline.SharedKernel;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
@@ -61,7 +62,7 @@ internal static class OperationsEndpoints
     {
         var en = context.Request.Query["lang"] == "en-US";
         string T(string zh, string english) => en ? english : zh;
-        var enc = HtmlEncoder.Default;
+        var enc = HtmlEncoder.Create(UnicodeRanges.All);
         var queues = await ops.QueuesAsync(ct);
         var dead = await ops.DeadLettersAsync(200, ct);
         var refused = await ops.RefusedAsync(50, ct);
