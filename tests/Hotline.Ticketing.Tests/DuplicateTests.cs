@@ -146,3 +146,46 @@ public sealed class DuplicateTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal("已对23路司机批评教育并考核。", child.GetProperty("reply").GetString());
     }
 }
+
+/// <summary>The candidate narrowing of the duplicate index loses nothing an exhaustive scan would find.</summary>
+public sealed class DuplicateIndexPruningTests
+{
+    [Fact]
+    public void Pruned_lookup_finds_what_an_exhaustive_scan_finds()
+    {
+        var rng = new Random(7);
+        var vocabulary = Enumerable.Range(0, 400).Select(i => "w" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        // Zipf-like: low word numbers are very common, high ones rare.
+        string Word() => vocabulary[(int)Math.Min(vocabulary.Length - 1, Math.Floor(Math.Pow(rng.NextDouble(), 3) * vocabulary.Length))];
+        var at = new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero);
+        var docs = new List<string[]>();
+        var index = new DuplicateIndex();
+        for (var i = 0; i < 5000; i++)
+        {
+            var words = Enumerable.Range(0, rng.Next(4, 14)).Select(_ => Word()).Distinct().ToArray();
+            if (i > 0 && rng.NextDouble() < 0.2)
+            {
+                words = docs[rng.Next(docs.Count)].Where(_ => rng.NextDouble() < 0.8).Append(Word()).Distinct().ToArray();
+            }
+
+            docs.Add(words);
+            index.Add(i.ToString(CultureInfo.InvariantCulture), at.AddMinutes(i), null, [], words);
+        }
+
+        var df = docs.SelectMany(d => d).GroupBy(w => w).ToDictionary(g => g.Key, g => g.Count());
+        double Idf2(string w) => Math.Pow(Math.Log(1 + (5000.0 / df[w])), 2);
+        var compared = 0;
+        for (var q = 0; q < 200; q++)
+        {
+            var query = docs[rng.Next(docs.Count)].Where(_ => rng.NextDouble() < 0.85).Append(Word()).Distinct().ToArray();
+            var qn = query.Sum(Idf2);
+            var expected = docs.Select((d, i) => (Id: i, Score: 0.85 * Math.Min(1, d.Intersect(query).Sum(Idf2) / Math.Sqrt(qn * d.Sum(Idf2)))))
+                .Where(x => x.Score >= 0.45).Select(x => x.Id.ToString(CultureInfo.InvariantCulture)).ToHashSet();
+            var found = index.Find(null, [], query, at.AddDays(1), TimeSpan.FromDays(30), 0.45, 10_000).Select(m => m.CaseNumber).ToHashSet();
+            Assert.True(expected.SetEquals(found), $"query {q}: expected {expected.Count}, found {found.Count}");
+            compared += expected.Count;
+        }
+
+        Assert.True(compared > 50, $"the random set should produce duplicates to compare (got {compared})");
+    }
+}

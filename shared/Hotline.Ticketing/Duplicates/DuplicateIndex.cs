@@ -14,7 +14,7 @@ public sealed record DuplicateMatch(string CaseNumber, double Score);
 internal sealed class DuplicateIndex
 {
     private const int MaxPostingsPerTerm = 20_000;
-    private const int MaxTextCandidates = 200;
+    private const int MaxTextCandidates = 2000;
     private const int MaxKeyCandidates = 200;
 
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
@@ -179,11 +179,39 @@ internal sealed class DuplicateIndex
         try
         {
             var logN = Math.Log(1 + n);
-            foreach (var term in query)
+            var queryNorm = unseenWords * logN * logN;
+            var weights = new double[query.Length];
+            for (var q = 0; q < query.Length; q++)
             {
-                var list = _postings[term];
-                var idf = (float)Math.Log(1 + (double)n / list.Count);
-                var weight = idf * idf;
+                var idf = Math.Log(1 + (double)n / _postings[query[q]].Count);
+                weights[q] = idf * idf;
+                queryNorm += weights[q];
+            }
+
+            // Lossless pruning (max-score): a case that shares only the query's most common words, whose weight is below
+            // (minimum text similarity)² of the query's norm, cannot reach the threshold on text alone — so those words'
+            // long posting lists are not walked. Cases sharing a phone or an entity are found through their own postings.
+            var minText = Math.Min(1, threshold / 0.85);
+            var skippable = minText * minText * queryNorm;
+            var order = Enumerable.Range(0, query.Length).OrderBy(q => weights[q]).ToArray();
+            var skipped = 0.0;
+            var walk = new List<int>(query.Length);
+            foreach (var q in order)
+            {
+                if (skipped + weights[q] < skippable)
+                {
+                    skipped += weights[q];
+                }
+                else
+                {
+                    walk.Add(q);
+                }
+            }
+
+            foreach (var q in walk)
+            {
+                var list = _postings[query[q]];
+                var weight = (float)weights[q];
                 var seen = 0;
                 for (var i = list.Count - 1; i >= 0 && seen < MaxPostingsPerTerm; i--, seen++)
                 {
@@ -208,16 +236,18 @@ internal sealed class DuplicateIndex
                 }
             }
 
+            // Keep only cases whose text could still reach the threshold (same bound as above), best partial scores
+            // first; exact scores are computed for these alone.
             var candidates = new HashSet<int>();
-            if (touched.Count <= MaxTextCandidates)
+            var needed = (float)(skippable - skipped);
+            var viable = touched.Where(d => scratch[d] >= needed).ToList();
+            if (viable.Count > MaxTextCandidates)
             {
-                candidates.UnionWith(touched);
+                viable.Sort((a, b) => scratch[b].CompareTo(scratch[a]));
+                viable.RemoveRange(MaxTextCandidates, viable.Count - MaxTextCandidates);
             }
-            else
-            {
-                touched.Sort((a, b) => scratch[b].CompareTo(scratch[a]));
-                candidates.UnionWith(touched.Take(MaxTextCandidates));
-            }
+
+            candidates.UnionWith(viable);
 
             var keys = new List<string>(entities.Length + 1);
             if (phone is not null)
@@ -253,14 +283,6 @@ internal sealed class DuplicateIndex
                 }
             }
 
-            var queryNorm = 0.0;
-            foreach (var term in query)
-            {
-                var idf = Math.Log(1 + (double)n / _postings[term].Count);
-                queryNorm += idf * idf;
-            }
-
-            queryNorm += unseenWords * logN * logN;
             var results = new List<DuplicateMatch>();
             foreach (var d in candidates)
             {
