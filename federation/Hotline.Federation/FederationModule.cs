@@ -85,7 +85,10 @@ public static class FederationModule
         if (node.Tier == NodeTier.Municipal)
         {
             // Tests may register their own ICityCases first; the host's city uses the ticketing module.
-            services.TryAddScoped<ICityCases, TicketingCityCases>();
+            // Null (no case module) when the host has not composed the ticketing module: the relay then idles.
+            services.TryAddScoped<ICityCases>(sp => sp.GetService<Ticketing.ICaseIntake>() is { } intake
+                ? new TicketingCityCases(intake, sp.GetRequiredService<Ticketing.ICaseFeed>(), sp.GetRequiredService<FederationDbContext>())
+                : null!);
         }
 
         if (federation.RunRelay ?? node.Tier == NodeTier.Municipal)

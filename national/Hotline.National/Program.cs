@@ -1,4 +1,5 @@
 using Hotline.Directory;
+using Hotline.Federation;
 using Hotline.Identity;
 using Hotline.ServiceDefaults;
 using Hotline.Web;
@@ -19,6 +20,7 @@ public sealed class Program
         builder.AddIdentityModule();
         builder.AddWebModule();
         builder.AddDirectoryModule();
+        builder.AddFederationModule();
 
         var app = builder.Build();
         app.UseServiceDefaults();
@@ -26,6 +28,7 @@ public sealed class Program
         app.MapIdentityEndpoints();
         app.MapWebPages();
         app.MapDirectoryEndpoints();
+        app.MapFederationEndpoints();
         app.Run();
     }
 }

@@ -131,7 +131,26 @@ internal sealed class TestFederation : IAsyncDisposable
 {
     private readonly Dictionary<string, TestNode> _nodes = new(StringComparer.Ordinal);
 
+    private readonly Dictionary<string, string> _urls = new(StringComparer.Ordinal);
+    private IDictionary<string, string?>? _extra;
+
     private TestFederation(string dataDirectory) => DataDirectory = dataDirectory;
+
+    /// <summary>Stops a node (its port goes dark, its files stay).</summary>
+    public async Task StopAsync(string id)
+    {
+        var node = _nodes[id];
+        _nodes.Remove(id);
+        await node.DisposeAsync();
+    }
+
+    /// <summary>Starts a stopped node again on the same port with the same data folder.</summary>
+    public async Task<TestNode> StartAgainAsync(NodeSpec spec)
+    {
+        var node = await TestNode.StartAsync(spec, _urls[spec.Id], _urls, DataDirectory, _extra);
+        _nodes[spec.Id] = node;
+        return node;
+    }
 
     public string DataDirectory { get; }
 
@@ -161,6 +180,12 @@ internal sealed class TestFederation : IAsyncDisposable
         var federation = new TestFederation(dir);
         var list = specs.ToList();
         var urls = list.ToDictionary(s => s.Id, _ => $"http://127.0.0.1:{TestNode.FreePort()}");
+        foreach (var (k, v) in urls)
+        {
+            federation._urls[k] = v;
+        }
+
+        federation._extra = extra;
         await Task.WhenAll(list.Select(async s =>
         {
             var node = await TestNode.StartAsync(s, urls[s.Id], urls, dir, extra);
