@@ -62,6 +62,15 @@ internal static class LauncherApp
             return 2;
         }
 
+        // One full launch per data folder: a second one would hand out the same ports and secrets. (--only runs
+        // beside the full launch on purpose.) The lock is an flock, so it dies with the process.
+        using var dataLock = options.Only.Count > 0 ? null : TryLock(options.DataDirectory);
+        if (options.Only.Count == 0 && dataLock is null)
+        {
+            await Console.Error.WriteLineAsync($"[launcher] another launcher is already running on {options.DataDirectory}; nothing was started.");
+            return 2;
+        }
+
         var state = LauncherState.Load(options.DataDirectory);
         var plan = FederationPlan.Create(topology, state, options);
         state.Save(options.DataDirectory);
@@ -144,6 +153,19 @@ internal static class LauncherApp
         }
 
         return exitCode;
+    }
+
+    private static FileStream? TryLock(string dataDirectory)
+    {
+        try
+        {
+            return new FileStream(Path.Combine(dataDirectory, "launcher.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite,
+                FileShare.None);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     private static void CreatePrivateDirectory(string path)

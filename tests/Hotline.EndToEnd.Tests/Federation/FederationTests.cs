@@ -205,6 +205,18 @@ public sealed class FederationTests(FederationFixture fixture)
         }, TimeSpan.FromSeconds(60), "佛山市 stale after it stopped");
     }
 
+    [Fact]
+    public async Task A_second_full_launch_on_the_same_data_folder_is_refused()
+    {
+        await using var second = LauncherProcess.Start(dataDirectory: fixture.Launcher.DataDirectory,
+            extraArgs: ["--topology", fixture.TopologyFile]);
+
+        Assert.True(await second.WaitForExitAsync(TimeSpan.FromSeconds(60)), second.Output);
+        Assert.Equal(2, second.ExitCode);
+        Assert.Contains("already running", second.Output, StringComparison.Ordinal);
+        Assert.False(fixture.Launcher.HasExited);
+    }
+
     private int GatewayPid() => ProcessTable.ChildrenOf(fixture.Launcher.Pid)
         .Single(pid => ProcessTable.CommandLine(pid).Contains("Hotline.Gateway.dll", StringComparison.Ordinal));
 
