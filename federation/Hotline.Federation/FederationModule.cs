@@ -10,10 +10,13 @@ using Hotline.Identity;
 using Hotline.ServiceDefaults;
 using Hotline.SharedKernel;
 using JasperFx.CodeGeneration;
+using System.Data.Common;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -68,7 +71,7 @@ public static class FederationModule
         }
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddModuleDbContext<FederationDbContext>("federation");
+        services.AddModuleDbContext<FederationDbContext>("federation", o => o.AddInterceptors(SqliteTuning.Instance));
         services.AddSingleton<NextHopSender>();
         services.AddScoped<ReportingApplier>();
         services.AddScoped<CityInboundApplier>();
@@ -144,7 +147,7 @@ public static class FederationModule
             }
             else
             {
-                opts.PersistMessagesWithSqlite(storage.SqliteConnectionString(node.Id, "federation-bus"));
+                opts.PersistMessagesWithSqlite(BusConnectionString(storage, node.Id));
             }
 
             opts.AddSagaType<AssignmentSaga>("assignment_sagas");
@@ -190,6 +193,10 @@ public static class FederationModule
         return app;
     }
 
+    /// <summary>The Wolverine message store's SQLite file, private cache (shared-cache table locks hurt concurrency).</summary>
+    internal static string BusConnectionString(StorageOptions storage, string nodeId) =>
+        new SqliteConnectionStringBuilder(storage.SqliteConnectionString(nodeId, "federation-bus")) { Cache = SqliteCacheMode.Private, DefaultTimeout = 30 }.ToString();
+
     internal static string InboundUrl(string baseUrl) =>
         baseUrl.TrimEnd('/') + "/_wolverine/batch/" + FederationEndpoints.InboundQueue;
 
@@ -233,29 +240,52 @@ public static class FederationModule
     }
 }
 
-/// <summary>Creates the module's tables on start (SQLite file or PostgreSQL schema).</summary>
-internal sealed class FederationSchemaInitializer(IServiceScopeFactory scopes) : IHostedService
+/// <summary>Creates the module's tables on start (SQLite file in WAL mode, or PostgreSQL schema) and puts the bus store in WAL mode.</summary>
+internal sealed class FederationSchemaInitializer(IServiceScopeFactory scopes, IOptions<StorageOptions> storage, IOptions<NodeOptions> node) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<FederationDbContext>();
-        if (!db.Database.IsNpgsql())
+        await db.EnsureModuleSchemaAsync(cancellationToken);
+        if (storage.Value.Provider == StorageProvider.Sqlite)
         {
-            await db.Database.EnsureCreatedAsync(cancellationToken);
-            return;
-        }
-
-        // PostgreSQL: one database, a schema per module; EnsureCreated would skip if any other module made tables.
-        var exists = await db.Database
-            .SqlQueryRaw<bool>("select to_regclass('federation.reported_cases') is not null as \"Value\"")
-            .SingleAsync(cancellationToken);
-        if (!exists)
-        {
-            await db.Database.ExecuteSqlRawAsync("create schema if not exists federation", cancellationToken);
-            await db.GetService<Microsoft.EntityFrameworkCore.Storage.IRelationalDatabaseCreator>().CreateTablesAsync(cancellationToken);
+            await using var connection = new SqliteConnection(FederationModule.BusConnectionString(storage.Value, node.Value.Id));
+            await connection.OpenAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode=WAL;";
+            await command.ExecuteNonQueryAsync(cancellationToken);
         }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>
+/// SQLite tuning for the module's file: WAL with synchronous=NORMAL (durable across a process crash, which is what
+/// kill -9 tests; the last commits may be lost on power loss) and a busy timeout.
+/// </summary>
+internal sealed class SqliteTuning : DbConnectionInterceptor
+{
+    public static readonly SqliteTuning Instance = new();
+
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Tune(connection);
+
+    public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Tune(connection);
+        return Task.CompletedTask;
+    }
+
+    private static void Tune(DbConnection connection)
+    {
+        if (connection is not SqliteConnection)
+        {
+            return;
+        }
+
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;";
+        cmd.ExecuteNonQuery();
+    }
 }
