@@ -813,13 +813,19 @@ internal sealed class Call : IMediaTicker
             await _callerMedia.DisposeAsync().ConfigureAwait(false);
         }
 
+        lock (_mediaGate)
+        {
+            _recorder = null;
+            _voicemail = null;
+        }
+
         _center.Publish("ended", this, _outcome);
         _center.Record(new CallDetailRecord(Id, Caller, Called, Queue, _agent?.Extension, IvrPath, Started, _queuedAt, _answeredAt,
             _center.Time.GetUtcNow(), _outcome, _recordingPath, _caseNumber));
         TelephonyLog.CallState(_center.Logger, Id, SharedKernel.Masking.Phone(Caller), "ended:" + _outcome);
 
-        // Late retransmissions for a moment longer, then forget the call.
-        Engine.Wheel.Schedule(TimeSpan.FromSeconds(32), () =>
+        // Late retransmissions for a moment longer (the transaction layer absorbs most of them), then forget the call.
+        Engine.Wheel.Schedule(TimeSpan.FromSeconds(8), () =>
         {
             _center.Untrack(Id);
             if (_agent is not null)
@@ -898,9 +904,9 @@ internal sealed class Call : IMediaTicker
                 return;
             }
 
-            if (_phase == CallPhase.Ended)
+            if (_phase == CallPhase.Ended || _direct is not null)
             {
-                return;
+                return; // internal calls have no early media
             }
 
             _player.Next(b);

@@ -21,6 +21,7 @@ internal sealed class CallCenter : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Call> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<CallDetailRecord> _recent = new();
     private readonly Lock _cdrGate = new();
+    private StreamWriter? _cdrWriter;
     private readonly ICallEventSink? _events;
     private TimeZoneInfo _zone = TimeZoneInfo.Utc;
 
@@ -91,6 +92,12 @@ internal sealed class CallCenter : IAsyncDisposable
         {
             await Clock.DisposeAsync().ConfigureAwait(false);
             Clock = null;
+        }
+
+        lock (_cdrGate)
+        {
+            _cdrWriter?.Dispose();
+            _cdrWriter = null;
         }
     }
 
@@ -295,7 +302,10 @@ internal sealed class CallCenter : IAsyncDisposable
         var line = JsonSerializer.Serialize(record, CdrJson.Options);
         lock (_cdrGate)
         {
-            File.AppendAllText(Path.Combine(Options.DataDirectory, "cdr.jsonl"), line + "\n");
+            _cdrWriter ??= new StreamWriter(new FileStream(Path.Combine(Options.DataDirectory, "cdr.jsonl"), FileMode.Append,
+                FileAccess.Write, FileShare.Read));
+            _cdrWriter.WriteLine(line);
+            _cdrWriter.Flush();
         }
     }
 

@@ -201,21 +201,29 @@ internal interface IMediaTicker
 internal sealed class MediaClock : IAsyncDisposable
 {
     private readonly Lock _gate = new();
+    private readonly HashSet<IMediaTicker> _set = new(ReferenceEqualityComparer.Instance);
     private IMediaTicker[] _tickers = [];
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
+    private volatile bool _dirty;
+    private readonly Thread _thread;
+    private volatile bool _stopping;
 
-    public MediaClock() => _loop = Task.Factory.StartNew(Run, TaskCreationOptions.LongRunning).Unwrap();
+    public MediaClock()
+    {
+        // A dedicated thread: pacing must not wait behind SIP work on the thread pool, nor hold pool threads.
+        _thread = new Thread(Run) { IsBackground = true, Name = "hotline-media-clock", Priority = ThreadPriority.AboveNormal };
+        _thread.Start();
+    }
 
     public long LateTicks { get; private set; }
 
-    public int Count => _tickers.Length;
+    public int Count => Snapshot().Length;
 
     public void Add(IMediaTicker t)
     {
         lock (_gate)
         {
-            _tickers = [.. _tickers, t];
+            _set.Add(t);
+            _dirty = true;
         }
     }
 
@@ -223,53 +231,68 @@ internal sealed class MediaClock : IAsyncDisposable
     {
         lock (_gate)
         {
-            _tickers = _tickers.Where(x => !ReferenceEquals(x, t)).ToArray();
+            _set.Remove(t);
+            _dirty = true;
         }
     }
 
-    private async Task Run()
+    /// <summary>The tickers as of this tick; rebuilt at most once per tick however many calls come and go.</summary>
+    private IMediaTicker[] Snapshot()
+    {
+        if (_dirty)
+        {
+            lock (_gate)
+            {
+                _tickers = [.. _set];
+                _dirty = false;
+            }
+        }
+
+        return _tickers;
+    }
+
+    private void Run()
     {
         var sw = System.Diagnostics.Stopwatch.StartNew();
         long done = 0;
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
-        try
+        while (!_stopping)
         {
-            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            var due = sw.ElapsedMilliseconds / 20;
+            if (due - done > 5)
             {
-                var due = sw.ElapsedMilliseconds / 20;
-                if (due - done > 5)
-                {
-                    LateTicks += due - done - 1;
-                    done = due - 1; // too far behind: skip rather than burst
-                }
+                LateTicks += due - done - 1;
+                done = due - 1; // too far behind: skip rather than burst
+            }
 
-                while (done < due)
+            while (done < due)
+            {
+                done++;
+                foreach (var t in Snapshot())
                 {
-                    done++;
-                    foreach (var t in _tickers)
+                    try
                     {
-                        try
-                        {
-                            t.Tick();
-                        }
+                        t.Tick();
+                    }
 #pragma warning disable CA1031 // one call's failure must not stop everyone's audio
-                        catch (Exception)
+                    catch (Exception)
 #pragma warning restore CA1031
-                        {
-                        }
+                    {
                     }
                 }
             }
-        }
-        catch (OperationCanceledException)
-        {
+
+            var next = (done + 1) * 20 - sw.ElapsedMilliseconds;
+            if (next > 1)
+            {
+                Thread.Sleep((int)Math.Min(next - 1, 20));
+            }
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _loop.ConfigureAwait(false);
-        _stop.Dispose();
+        _stopping = true;
+        _thread.Join();
+        return ValueTask.CompletedTask;
     }
 }

@@ -60,35 +60,44 @@ run_uac() { # name target user
 
 echo "# $(date -u) rate=$RATE secs=$SECS concurrent=$CONC hold=$HOLD on $(nproc) cores" | tee "$OUT/summary.txt"
 
+ONLY=${ONLY:-direct,kamailio,b2bua,media}
+
 # A1: SIPp → SIPp
-UAS=$(free_port); start_uas "$UAS"
-run_uac direct "127.0.0.1:$UAS" 8001
-kill "${PIDS[-1]}"; unset 'PIDS[-1]'
+if [[ ,$ONLY, == *,direct,* ]]; then
+  UAS=$(free_port); start_uas "$UAS"
+  run_uac direct "127.0.0.1:$UAS" 8001
+  kill "${PIDS[-1]}"; unset 'PIDS[-1]'
+fi
 
 # A2: SIPp → Kamailio → SIPp
-UAS=$(free_port); PROXY=$(free_port); start_uas "$UAS"
-sed "s/@PROXY_PORT@/$PROXY/; s/@UAS_PORT@/$UAS/g" "$HERE/kamailio.cfg.template" >"$OUT/kamailio.cfg"
-kamailio -f "$OUT/kamailio.cfg" -DD -E -m 256 -M 32 -Y "$OUT" >"$OUT/kamailio.log" 2>&1 &
-PIDS+=($!); sleep 1.5
-run_uac kamailio "127.0.0.1:$PROXY" 8001
-kill "${PIDS[-1]}" "${PIDS[-2]}"; unset 'PIDS[-1]'; unset 'PIDS[-1]'; sleep 1
+if [[ ,$ONLY, == *,kamailio,* ]]; then
+  UAS=$(free_port); PROXY=$(free_port); start_uas "$UAS"
+  sed "s/@PROXY_PORT@/$PROXY/; s/@UAS_PORT@/$UAS/g" "$HERE/kamailio.cfg.template" >"$OUT/kamailio.cfg"
+  kamailio -f "$OUT/kamailio.cfg" -DD -E -m 256 -M 32 -Y "$OUT" >"$OUT/kamailio.log" 2>&1 &
+  PIDS+=($!); sleep 1.5
+  run_uac kamailio "127.0.0.1:$PROXY" 8001
+  kill "${PIDS[-1]}" "${PIDS[-2]}"; unset 'PIDS[-1]'; unset 'PIDS[-1]'; sleep 1
+fi
 
 # A3: SIPp → our B2BUA (anchored media, recording on) → SIPp UAS registered as extension 8001
 ENGINE=$(free_port); UAS=$(free_port)
 start_engine "$ENGINE" "${RECORD:-true}"
 register_uas "$ENGINE" "$UAS"
 start_uas "$UAS"
-run_uac b2bua "127.0.0.1:$ENGINE" 8001
-grep STATS "$OUT/engine-$ENGINE.log" | tail -1 | tee -a "$OUT/summary.txt"
+if [[ ,$ONLY, == *,b2bua,* ]]; then
+  run_uac b2bua "127.0.0.1:$ENGINE" 8001
+  sleep 6
+  grep STATS "$OUT/engine-$ENGINE.log" | tail -1 | tee -a "$OUT/summary.txt"
+fi
 
 # B: concurrent bridged and recorded calls with RTP both ways
-if [ "$CONC" -gt 0 ]; then
+if [[ ,$ONLY, == *,media,* && "$CONC" -gt 0 ]]; then
   kill "${PIDS[-1]}"; unset 'PIDS[-1]'
   UAS=$(free_port); register_uas "$ENGINE" "$UAS"; start_uas "$UAS" -rtp_echo -mp "$(free_port)"
   sox -n -r 8000 -c 1 -t al "$OUT/caller.al" synth 10 sine 300-900 >/dev/null 2>&1
   mkdir -p "$OUT/media"
   (cd "$OUT/media" && sipp "127.0.0.1:$ENGINE" -sf "$HERE/bench-uac-media.xml" -s 8001 -p "$(free_port)" \
-      -key caller_audio "$OUT/caller.al" -r 50 -l "$CONC" -m "$CONC" -d $((HOLD * 1000)) -min_rtp_port 20000 -max_rtp_port 40000 \
+      -key caller_audio "$OUT/caller.al" -r 50 -l "$CONC" -m "$CONC" -d $((HOLD * 1000)) -mp "$(free_port)" \
       "${SIPP_COMMON[@]}" -trace_stat -fd 10 -timeout $((HOLD + 120))s >uac.log 2>&1)
   ok=$(grep -E "Successful call" "$OUT/media/uac.log" | tail -1 | awk -F'|' '{gsub(/ /,"",$3); print $3}')
   failed=$(grep -E "Failed call" "$OUT/media/uac.log" | tail -1 | awk -F'|' '{gsub(/ /,"",$3); print $3}')

@@ -36,7 +36,7 @@ internal sealed class UdpSipTransport : ISipTransport
     private readonly Socket _socket;
     private readonly Action<byte[], SipPeer> _onReceive;
     private readonly CancellationTokenSource _stop = new();
-    private readonly List<Task> _loops = [];
+    private readonly List<Thread> _loops = [];
 
     public UdpSipTransport(IPEndPoint bind, Action<byte[], SipPeer> onReceive, int receiveLoops = 2)
     {
@@ -52,9 +52,12 @@ internal sealed class UdpSipTransport : ISipTransport
 
         _socket.Bind(bind);
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+        // Dedicated receive threads: SIP intake must not queue behind call work on the thread pool.
         for (var i = 0; i < receiveLoops; i++)
         {
-            _loops.Add(Task.Run(ReceiveLoop));
+            var t = new Thread(ReceiveLoop) { IsBackground = true, Name = $"hotline-sip-udp-{i}" };
+            _loops.Add(t);
+            t.Start();
         }
     }
 
@@ -62,22 +65,23 @@ internal sealed class UdpSipTransport : ISipTransport
 
     public IPEndPoint LocalEndPoint { get; }
 
-    private async Task ReceiveLoop()
+    private void ReceiveLoop()
     {
         var buffer = new byte[65535];
         EndPoint any = new IPEndPoint(LocalEndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         while (!_stop.IsCancellationRequested)
         {
-            SocketReceiveFromResult r;
+            int n;
+            EndPoint from = any;
             try
             {
-                r = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token).ConfigureAwait(false);
+                n = _socket.ReceiveFrom(buffer, SocketFlags.None, ref from);
             }
-            catch (OperationCanceledException)
+            catch (ObjectDisposedException)
             {
                 return;
             }
-            catch (ObjectDisposedException)
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.Interrupted or SocketError.OperationAborted or SocketError.NotSocket)
             {
                 return;
             }
@@ -86,35 +90,46 @@ internal sealed class UdpSipTransport : ISipTransport
                 continue; // ICMP port unreachable surfaces here on some stacks; keep serving.
             }
 
-            if (r.ReceivedBytes > 0)
+            if (n > 0)
             {
-                _onReceive(buffer.AsSpan(0, r.ReceivedBytes).ToArray(), new SipPeer(SipTransportKind.Udp, (IPEndPoint)r.RemoteEndPoint));
+                _onReceive(buffer.AsSpan(0, n).ToArray(), new SipPeer(SipTransportKind.Udp, (IPEndPoint)from));
             }
         }
     }
 
-    public async ValueTask SendAsync(byte[] data, IPEndPoint remote, CancellationToken cancellationToken = default)
+    public ValueTask SendAsync(byte[] data, IPEndPoint remote, CancellationToken cancellationToken = default)
     {
         try
         {
-            await _socket.SendToAsync(data, SocketFlags.None, remote, cancellationToken).ConfigureAwait(false);
+            // Datagram sends do not block in practice; sending inline keeps responses in order and off the pool.
+            _socket.SendTo(data, SocketFlags.None, remote);
         }
         catch (SocketException)
         {
             // UDP is best effort; the transaction layer retransmits.
         }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        return ValueTask.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        _socket.Dispose();
         try
         {
-            await Task.WhenAll(_loops).ConfigureAwait(false);
+            _socket.Shutdown(SocketShutdown.Both); // wakes the blocked receive threads on Linux
         }
-        catch (OperationCanceledException)
+        catch (SocketException)
         {
+        }
+
+        _socket.Dispose();
+        foreach (var t in _loops)
+        {
+            t.Join(TimeSpan.FromSeconds(2));
         }
 
         _stop.Dispose();
