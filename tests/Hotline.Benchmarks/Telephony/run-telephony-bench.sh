@@ -94,10 +94,10 @@ fi
 if [[ ,$ONLY, == *,media,* && "$CONC" -gt 0 ]]; then
   kill "${PIDS[-1]}"; unset 'PIDS[-1]'
   UAS=$(free_port); register_uas "$ENGINE" "$UAS"; start_uas "$UAS" -rtp_echo -mp "$(free_port)"
-  sox -n -r 8000 -c 1 -t al "$OUT/caller.al" synth 10 sine 300-900 >/dev/null 2>&1
   mkdir -p "$OUT/media"
+  sox -n -r 8000 -c 1 -t al "$OUT/media/caller.al" synth 10 sine 300-900 >/dev/null 2>&1
   (cd "$OUT/media" && sipp "127.0.0.1:$ENGINE" -sf "$HERE/bench-uac-media.xml" -s 8001 -p "$(free_port)" \
-      -key caller_audio "$OUT/caller.al" -r 50 -l "$CONC" -m "$CONC" -d $((HOLD * 1000)) -mp "$(free_port)" \
+ -r 50 -l "$CONC" -m "$CONC" -d $((HOLD * 1000)) -mp "$(free_port)" \
       "${SIPP_COMMON[@]}" -trace_stat -fd 10 -timeout $((HOLD + 120))s >uac.log 2>&1)
   ok=$(grep -E "Successful call" "$OUT/media/uac.log" | tail -1 | awk -F'|' '{gsub(/ /,"",$3); print $3}')
   failed=$(grep -E "Failed call" "$OUT/media/uac.log" | tail -1 | awk -F'|' '{gsub(/ /,"",$3); print $3}')
