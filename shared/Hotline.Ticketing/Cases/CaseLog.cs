@@ -19,6 +19,7 @@ internal static class CaseLog
         db.Events.Add(new CaseEvent
         {
             CaseId = order.Id,
+            Case = order.Id == 0 ? order : null,
             CaseNumber = order.CaseNumber,
             At = at,
             Actor = actor.Id,

@@ -61,6 +61,8 @@ internal sealed class CaseEvent
 {
     public long Id { get; set; }
     public long CaseId { get; set; }
+    /// <summary>Set instead of <see cref="CaseId"/> for a case not yet saved (one SaveChanges inserts both).</summary>
+    public WorkOrder? Case { get; set; }
     public string CaseNumber { get; set; } = "";
     public DateTimeOffset At { get; set; }
     public string Actor { get; set; } = "";

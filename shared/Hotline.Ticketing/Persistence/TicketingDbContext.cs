@@ -48,7 +48,11 @@ internal sealed class TicketingDbContext(DbContextOptions<TicketingDbContext> op
             e.Ignore(c => c.Source);
             e.Ignore(c => c.IsOpen);
         });
-        modelBuilder.Entity<CaseEvent>().ToTable("case_events");
+        modelBuilder.Entity<CaseEvent>(e =>
+        {
+            e.ToTable("case_events");
+            e.HasOne(x => x.Case).WithMany().HasForeignKey(x => x.CaseId);
+        });
         modelBuilder.Entity<FeedRow>(e =>
         {
             e.ToTable("case_feed");

@@ -215,15 +215,19 @@ public static class TicketingCommand
 
         await Task.Delay(TimeSpan.FromSeconds(3));
         measuring = true;
+        var cpuBefore = Environment.CpuUsage.TotalTime;
         var clock = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(seconds));
         measuring = false;
         clock.Stop();
+        var cpu = Environment.CpuUsage.TotalTime - cpuBefore;
         await stop.CancelAsync();
         await Task.WhenAll(workers);
         var all = latencies.SelectMany(l => l).ToList();
         Console.WriteLine($"created {all.Count:N0} cases in {clock.Elapsed.TotalSeconds:F1} s = {all.Count / clock.Elapsed.TotalSeconds:N0} cases/s, errors {errors}");
         Console.WriteLine($"latency: {Percentiles(all)}");
+        Console.WriteLine($"CPU (server + load clients, one process): {cpu.TotalMilliseconds / Math.Max(1, all.Count):F2} ms per case; " +
+                          $"machine load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} on {Environment.ProcessorCount} cores");
         await app.StopAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(data, recursive: true);

@@ -93,8 +93,6 @@ internal sealed partial class AcceptCaseHandler(
             var seq = await NextSequenceAsync(WorkingCalendar.ChinaDate(now), tx, ct);
             order.CaseNumber = $"{node.Value.Id}-{WorkingCalendar.ChinaDate(now):yyyyMMdd}-{seq:000000}";
             db.Cases.Add(order);
-            await db.SaveChangesAsync(ct);
-
             var channelText = command.Source is null ? command.Channel.ToString() : $"{command.Channel} {command.Source.OriginNode}/{command.Source.OriginCaseNumber}";
             CaseLog.Record(db, order, actor, now, "accepted", null, CaseStatus.Accepted, channelText, true, CaseFeedEvents.Created);
             if (majorReason is not null)
