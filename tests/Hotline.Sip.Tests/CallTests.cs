@@ -202,6 +202,21 @@ public sealed class CallTests(ITestOutputHelper output)
         Assert.Contains("404", log, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Cti_hang_up_ends_a_call_in_the_ivr_with_a_final_response()
+    {
+        await using var host = await EngineHost.StartAsync(output);
+        await using var probe = new RtpProbe();
+        var sipp = Sipp.RunAsync(host.Udp, "call-hung-up.xml", TimeSpan.FromSeconds(20), "u1",
+            "-key", "probe_port", probe.Port.ToString(CultureInfo.InvariantCulture));
+        var call = await ActiveCall(host);
+        Assert.True(host.Engine.Calls.HangUp(call.Id));
+        var (code, log) = await sipp;
+        Assert.True(code == 0, log);
+        Assert.True(await Poller.Until(() => host.Engine.Calls.ActiveCallList.Count == 0, TimeSpan.FromSeconds(5)));
+        Assert.False(host.Engine.Calls.HangUp(call.Id));
+    }
+
     [Theory]
     [InlineData("call-pcap-dtmf.xml", "inquiry", "2")]
     [InlineData("call-info-dtmf.xml", "suggestion", "3")]

@@ -123,6 +123,18 @@ internal sealed class CallCenter : IAsyncDisposable
     public IReadOnlyList<CallSnapshot> Snapshot() =>
         _calls.Values.Distinct().Select(c => new CallSnapshot(c.Id, c.Caller, c.AgentExtension, c.Queue, c.StateName, c.Started)).ToList();
 
+    /// <summary>Ends a call from CTI (BYE or final response to every leg); false when no such call is in progress.</summary>
+    public bool HangUp(string callId)
+    {
+        if (!_calls.TryGetValue(callId, out var call) || call.Phase == CallPhase.Ended)
+        {
+            return false;
+        }
+
+        call.Post(() => call.HangUpAllAsync("cti"));
+        return true;
+    }
+
     public void OnInvite(ServerTransaction t)
     {
         var request = t.Request;

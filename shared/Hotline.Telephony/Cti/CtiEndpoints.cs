@@ -42,6 +42,9 @@ internal static class CtiEndpoints
                     new CallView(c.CallId, full ? c.Caller : Masking.Phone(c.Caller), c.Agent, c.Queue, c.State, c.Started)));
             })
             .WithName("GetCtiCalls").WithSummary("Calls in progress (caller masked by role).");
+        cti.MapPost("/calls/{callId}/{action}", (string callId, string action, SipEngine engine) =>
+                CallCommand.Handle(engine, callId, action).ToHttpResult(_ => TypedResults.Accepted((string?)null)))
+            .WithName("CtiCallCommand").WithSummary("Acts on a call: hangup today; hold, transfer and the rest come with call control.");
         cti.MapGet("/records", (SipEngine engine, HttpContext http) =>
             {
                 var full = CtiAccess.SeesFullNumbers(http.User);

@@ -124,6 +124,20 @@ public sealed class CtiApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Call_commands_validate_the_action_and_the_call()
+    {
+        using var lead = Client(HotlineRoles.TeamLead);
+        Assert.Equal("[]", await lead.GetStringAsync("/api/v1/cti/calls"));
+        Assert.Equal(HttpStatusCode.NotFound, (await lead.PostAsync("/api/v1/cti/calls/nope%40host/hangup", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await lead.PostAsync("/api/v1/cti/calls/nope%40host/hold", null)).StatusCode);
+        var bad = await lead.PostAsync("/api/v1/cti/calls/nope%40host/dance", null);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("action", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var anonymous = Client(null);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync("/api/v1/cti/calls/x/hangup", null)).StatusCode);
+    }
+
+    [Fact]
     public async Task Hub_streams_agent_state_events()
     {
         await using var hub = new HubConnectionBuilder()
