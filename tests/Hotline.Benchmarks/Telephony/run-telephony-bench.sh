@@ -55,7 +55,7 @@ run_uac() { # name target user
   local stats
   stats=$(tail -n +2 "$dir"/*_rtt.csv | awk -F';' '{print $2}' | sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "- - -"; exit}; i=int(NR*0.99); if (i<1) i=1; printf "%.1f/%.1f/%.1f", a[int(NR*0.5)+1], a[i], a[NR]}')
   printf '%-10s offered=%s achieved=%.0f ok=%s failed=%s setup_ms(p50/p99/max)=%s\n' "$name" "$RATE" \
-    "$(echo "$ok / ($end - $start)" | bc -l)" "$ok" "$failed" "$stats" | tee -a "$OUT/summary.txt"
+    "$(awk -v ok="${ok:-0}" -v s="$start" -v e="$end" 'BEGIN { print ok / (e - s) }')" "$ok" "$failed" "$stats" | tee -a "$OUT/summary.txt"
 }
 
 echo "# $(date -u) rate=$RATE secs=$SECS concurrent=$CONC hold=$HOLD on $(nproc) cores" | tee "$OUT/summary.txt"
