@@ -47,7 +47,7 @@ run_uac() { # name target user
   local total=$((RATE * SECS)) start end
   start=$(date +%s.%N)
   (cd "$dir" && sipp "$target" -sf "$HERE/bench-uac.xml" -s "$user" -p "$(free_port)" -r "$RATE" -m "$total" \
-      -l $((RATE * 2)) -d 0 "${SIPP_COMMON[@]}" -trace_rtt -rtt_freq 1000 -trace_stat -fd 5 -timeout $((SECS * 3))s >uac.log 2>&1)
+      -l $((RATE * 2)) -d 0 "${SIPP_COMMON[@]}" -trace_rtt -rtt_freq 100 -trace_stat -fd 5 -timeout $((SECS * 3))s >uac.log 2>&1)
   end=$(date +%s.%N)
   local ok failed
   ok=$(grep -E "Successful call" "$dir/uac.log" | tail -1 | awk -F'|' '{gsub(/ /,"",$3); print $3}')
