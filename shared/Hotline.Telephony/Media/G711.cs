@@ -5,6 +5,8 @@ internal static class G711
 {
     private static readonly short[] UlawTable = BuildTable(DecodeUlawSlow);
     private static readonly short[] AlawTable = BuildTable(DecodeAlawSlow);
+    private static readonly byte[] UlawEncodeTable = BuildEncodeTable(EncodeUlaw);
+    private static readonly byte[] AlawEncodeTable = BuildEncodeTable(EncodeAlaw);
 
     public static short DecodeUlaw(byte b) => UlawTable[b];
 
@@ -79,22 +81,25 @@ internal static class G711
         }
     }
 
+    /// <summary>Encodes a frame by table lookup (64 KiB per law), the hot path of every bridged call.</summary>
     public static void Encode(int payloadType, ReadOnlySpan<short> pcm, Span<byte> payload)
     {
-        if (payloadType == 8)
+        var table = payloadType == 8 ? AlawEncodeTable : UlawEncodeTable;
+        for (var i = 0; i < pcm.Length; i++)
         {
-            for (var i = 0; i < pcm.Length; i++)
-            {
-                payload[i] = EncodeAlaw(pcm[i]);
-            }
+            payload[i] = table[pcm[i] + 32768];
         }
-        else
+    }
+
+    private static byte[] BuildEncodeTable(Func<short, byte> f)
+    {
+        var t = new byte[65536];
+        for (var i = 0; i < 65536; i++)
         {
-            for (var i = 0; i < pcm.Length; i++)
-            {
-                payload[i] = EncodeUlaw(pcm[i]);
-            }
+            t[i] = f((short)(i - 32768));
         }
+
+        return t;
     }
 
     private static short[] BuildTable(Func<byte, short> f)

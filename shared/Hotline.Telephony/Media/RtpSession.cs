@@ -195,104 +195,144 @@ internal interface IMediaTicker
 }
 
 /// <summary>
-/// The 20 ms media clock shared by every call: one pacing loop that catches up when late, so packets keep their
-/// cadence under load without one timer per call.
+/// The 20 ms media clock shared by every call: one pacing thread per core, each call pinned to one of them when added,
+/// catching up when late, so packets keep their cadence under load without one timer per call.
 /// </summary>
 internal sealed class MediaClock : IAsyncDisposable
 {
-    private readonly Lock _gate = new();
-    private readonly HashSet<IMediaTicker> _set = new(ReferenceEqualityComparer.Instance);
-    private IMediaTicker[] _tickers = [];
-    private volatile bool _dirty;
-    private readonly Thread _thread;
-    private volatile bool _stopping;
+    private readonly Shard[] _shards;
+    private int _next;
 
-    public MediaClock()
+    public MediaClock(int? threads = null)
     {
-        // A dedicated thread: pacing must not wait behind SIP work on the thread pool, nor hold pool threads.
-        _thread = new Thread(Run) { IsBackground = true, Name = "hotline-media-clock", Priority = ThreadPriority.AboveNormal };
-        _thread.Start();
-    }
-
-    public long LateTicks { get; private set; }
-
-    public int Count => Snapshot().Length;
-
-    public void Add(IMediaTicker t)
-    {
-        lock (_gate)
+        _shards = new Shard[Math.Clamp(threads ?? Environment.ProcessorCount, 1, 16)];
+        for (var i = 0; i < _shards.Length; i++)
         {
-            _set.Add(t);
-            _dirty = true;
+            _shards[i] = new Shard(i);
         }
     }
+
+    public long LateTicks => _shards.Sum(s => s.LateTicks);
+
+    public int Count => _shards.Sum(s => s.Count);
+
+    public void Add(IMediaTicker t) => _shards[(int)((uint)Interlocked.Increment(ref _next) % (uint)_shards.Length)].Add(t);
 
     public void Remove(IMediaTicker t)
     {
-        lock (_gate)
+        foreach (var s in _shards)
         {
-            _set.Remove(t);
-            _dirty = true;
-        }
-    }
-
-    /// <summary>The tickers as of this tick; rebuilt at most once per tick however many calls come and go.</summary>
-    private IMediaTicker[] Snapshot()
-    {
-        if (_dirty)
-        {
-            lock (_gate)
-            {
-                _tickers = [.. _set];
-                _dirty = false;
-            }
-        }
-
-        return _tickers;
-    }
-
-    private void Run()
-    {
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        long done = 0;
-        while (!_stopping)
-        {
-            var due = sw.ElapsedMilliseconds / 20;
-            if (due - done > 5)
-            {
-                LateTicks += due - done - 1;
-                done = due - 1; // too far behind: skip rather than burst
-            }
-
-            while (done < due)
-            {
-                done++;
-                foreach (var t in Snapshot())
-                {
-                    try
-                    {
-                        t.Tick();
-                    }
-#pragma warning disable CA1031 // one call's failure must not stop everyone's audio
-                    catch (Exception)
-#pragma warning restore CA1031
-                    {
-                    }
-                }
-            }
-
-            var next = (done + 1) * 20 - sw.ElapsedMilliseconds;
-            if (next > 1)
-            {
-                Thread.Sleep((int)Math.Min(next - 1, 20));
-            }
+            s.Remove(t);
         }
     }
 
     public ValueTask DisposeAsync()
     {
-        _stopping = true;
-        _thread.Join();
+        foreach (var s in _shards)
+        {
+            s.Stop();
+        }
+
         return ValueTask.CompletedTask;
+    }
+
+    private sealed class Shard
+    {
+        private readonly Lock _gate = new();
+        private readonly HashSet<IMediaTicker> _set = new(ReferenceEqualityComparer.Instance);
+        private readonly Thread _thread;
+        private IMediaTicker[] _tickers = [];
+        private volatile bool _dirty;
+        private volatile bool _stopping;
+
+        public Shard(int index)
+        {
+            // Dedicated threads: pacing must not wait behind SIP work on the thread pool, nor hold pool threads.
+            _thread = new Thread(Run) { IsBackground = true, Name = $"hotline-media-clock-{index}", Priority = ThreadPriority.AboveNormal };
+            _thread.Start();
+        }
+
+        public long LateTicks { get; private set; }
+
+        public int Count => Snapshot().Length;
+
+        public void Add(IMediaTicker t)
+        {
+            lock (_gate)
+            {
+                _set.Add(t);
+                _dirty = true;
+            }
+        }
+
+        public void Remove(IMediaTicker t)
+        {
+            lock (_gate)
+            {
+                if (_set.Remove(t))
+                {
+                    _dirty = true;
+                }
+            }
+        }
+
+        public void Stop()
+        {
+            _stopping = true;
+            _thread.Join();
+        }
+
+        /// <summary>The tickers as of this tick; rebuilt at most once per tick however many calls come and go.</summary>
+        private IMediaTicker[] Snapshot()
+        {
+            if (_dirty)
+            {
+                lock (_gate)
+                {
+                    _tickers = [.. _set];
+                    _dirty = false;
+                }
+            }
+
+            return _tickers;
+        }
+
+        private void Run()
+        {
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            long done = 0;
+            while (!_stopping)
+            {
+                var due = sw.ElapsedMilliseconds / 20;
+                if (due - done > 5)
+                {
+                    LateTicks += due - done - 1;
+                    done = due - 1; // too far behind: skip rather than burst
+                }
+
+                while (done < due)
+                {
+                    done++;
+                    foreach (var t in Snapshot())
+                    {
+                        try
+                        {
+                            t.Tick();
+                        }
+#pragma warning disable CA1031 // one call's failure must not stop everyone's audio
+                        catch (Exception)
+#pragma warning restore CA1031
+                        {
+                        }
+                    }
+                }
+
+                var next = ((done + 1) * 20) - sw.ElapsedMilliseconds;
+                if (next > 1)
+                {
+                    Thread.Sleep((int)Math.Min(next - 1, 20));
+                }
+            }
+        }
     }
 }
