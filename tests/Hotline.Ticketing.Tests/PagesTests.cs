@@ -110,3 +110,64 @@ public sealed partial class PagesTests : IAsyncLifetime
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex Token();
 }
+
+/// <summary>The citizen pages: case form (antiforgery, field errors, nothing stored on error) and progress query.</summary>
+public sealed partial class CitizenPagesTests : IAsyncLifetime
+{
+    private TicketingHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await TicketingHost.StartAsync();
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    private async Task<HttpResponseMessage> PostFormAsync(Dictionary<string, string> fields)
+    {
+        var client = _host.Anonymous();
+        var page = await client.GetAsync("/cases/new");
+        var html = await page.Content.ReadAsStringAsync();
+        fields["__RequestVerificationToken"] = Token().Match(html).Groups[1].Value;
+        var request = new HttpRequestMessage(HttpMethod.Post, "/cases/new") { Content = new FormUrlEncodedContent(fields) };
+        request.Headers.Add("Cookie", string.Join("; ", page.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0])));
+        return await client.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task Citizen_submits_the_form_and_queries_progress()
+    {
+        var response = await PostFormAsync(new() { ["Type"] = "complaint", ["Description"] = "<b>网约车</b>司机中途加价，车牌粤B6D789。", ["Phone"] = "13812345678" });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync();
+        var number = CaseNumber().Match(html).Groups[1].Value;
+        var code = QueryCode().Match(html).Groups[1].Value;
+        Assert.StartsWith("440300-", number, StringComparison.Ordinal);
+
+        var query = await _host.Anonymous().GetStringAsync($"/cases/query?caseNumber={number}&queryCode={code}");
+        Assert.Contains("已受理", query, StringComparison.Ordinal);
+        Assert.Contains("138****5678", query, StringComparison.Ordinal);
+        Assert.Contains("&lt;b&gt;网约车&lt;/b&gt;", query, StringComparison.Ordinal);
+        Assert.DoesNotContain("13812345678", query, StringComparison.Ordinal);
+        var wrong = await _host.Anonymous().GetAsync($"/cases/query?caseNumber={number}&queryCode=WRONG234");
+        Assert.Equal(HttpStatusCode.NotFound, wrong.StatusCode);
+    }
+
+    [Fact]
+    public async Task Form_errors_name_the_fields_and_store_nothing()
+    {
+        var response = await PostFormAsync(new() { ["Type"] = "complaint", ["Description"] = "短", ["Phone"] = "abc" });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains("description:", html, StringComparison.Ordinal);
+        Assert.Contains("phone:", html, StringComparison.Ordinal);
+        var list = await _host.As("agent1", "agent").GetFromJsonAsync<JsonElement>("/api/v1/cases");
+        Assert.Equal(0, list.GetProperty("total").GetInt32());
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex Token();
+
+    [GeneratedRegex("id=\"case-number\">([^<]+)<")]
+    private static partial Regex CaseNumber();
+
+    [GeneratedRegex("id=\"query-code\">([^<]+)<")]
+    private static partial Regex QueryCode();
+}
