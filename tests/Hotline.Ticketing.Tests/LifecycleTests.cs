@@ -37,6 +37,8 @@ public sealed class LifecycleTests(ITestOutputHelper output) : IAsyncLifetime
         var number = await CreateAsync(_host.Anonymous());
         var agent = _host.As("agent1", "agent");
         var handler = _host.As("handler1", "handler", unit: "市网约车监管科");
+        // Routing rules (data) suggest the unit for category 030300 (网约车).
+        Assert.Equal("市网约车监管科", (await agent.GetFromJsonAsync<JsonElement>($"/api/v1/cases/{number}")).GetProperty("suggestedUnit").GetString());
         var reviewer = _host.As("reviewer1", "reviewer");
 
         Assert.Equal("dispatched", (await ActAsync(agent, number, "dispatch", new { unit = "市网约车监管科" })).GetProperty("status").GetString());

@@ -63,6 +63,8 @@ internal sealed class CaseQueries(
             await db.SaveChangesAsync(ct);
         }
 
+        // 派单规则 (data): the first rule matching the case's category, enterprise and place suggests the unit.
+        var route = o.Status is CaseStatus.Accepted or CaseStatus.Returned ? refs.Route(o.Category, o.Enterprise, o.Location) : null;
         var attachments = await db.Attachments.AsNoTracking().Where(a => a.CaseId == o.Id).OrderBy(a => a.Id)
             .Select(a => new Cases.Attach.AttachmentInfo(a.Id, a.FileName, a.ContentType, a.Size, a.UploadedAt)).ToListAsync(ct);
         var actions = CaseStateMachine.ActionsIn(o.Status).Where(a => CaseStateMachine.RoleMayTake(a, actor.Roles))
@@ -75,7 +77,8 @@ internal sealed class CaseQueries(
             internalViewer ? o.MajorReason : null, o.MasterCaseNumber, o.TransferTarget,
             o.Satisfaction is { } s ? JsonNames.Camel(s.ToString()) : null, o.ReplyText, o.PendingExtensionDays, o.PendingExtensionReason,
             o.UrgeCount, o.SuperviseCount, internalViewer ? o.Source : null, internalViewer ? o.RecordingId : null, actions,
-            events.Where(e => internalViewer || e.Public).Select(e => CaseViewMapper.Item(e, withActor: internalViewer)).ToList(), attachments);
+            events.Where(e => internalViewer || e.Public).Select(e => CaseViewMapper.Item(e, withActor: internalViewer)).ToList(), attachments,
+            route?.HandlingUnit, route?.IsEnterprise ?? false);
     }
 
     /// <summary>Search and filter (staff); enterprise accounts get only their enterprise's cases.</summary>

@@ -19,7 +19,7 @@ internal sealed record StaffCaseView(
     string? HandlingUnit, bool HandledByEnterprise, bool Major, string? MajorReason, string? MasterCaseNumber, string? TransferTarget,
     string? Satisfaction, string? Reply, int? PendingExtensionDays, string? PendingExtensionReason, int UrgeCount, int SuperviseCount,
     ExternalReference? Source, string? RecordingId, IReadOnlyList<string> AllowedActions, IReadOnlyList<TimelineItem> Timeline,
-    IReadOnlyList<Attach.AttachmentInfo> Attachments);
+    IReadOnlyList<Attach.AttachmentInfo> Attachments, string? SuggestedUnit, bool SuggestedUnitIsEnterprise);
 
 /// <summary>A row of a list (queue, search, overdue board, enterprise portal).</summary>
 internal sealed record CaseListItem(string CaseNumber, string Type, string? Category, string Channel, string Status, string StatusText,
