@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Hotline.ServiceDefaults;
+using Hotline.SharedKernel;
 using Hotline.Ticketing.Api;
 using Hotline.Ticketing.Cases.Accept;
 using Hotline.Ticketing.Cases.Act;
@@ -9,6 +10,7 @@ using Hotline.Ticketing.Cases.Get;
 using Hotline.Ticketing.Deadlines;
 using Hotline.Ticketing.Duplicates;
 using Hotline.Ticketing.Persistence;
+using Hotline.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.ApplicationParts;
@@ -55,7 +57,7 @@ public static class TicketingModule
         services.AddSingleton<DeadlineMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<DeadlineMonitor>());
 
-        services.AddHealthChecks().AddDbContextCheck<TicketingDbContext>("ticketing", tags: ["ready"]);
+        services.AddHealthChecks().AddDbContextCheck<TicketingDbContext>("ticketing", tags: [HealthTags.Ready]);
         services.AddRateLimiter(o => o.AddPolicy(TicketingEndpoints.PublicRateLimitPolicy, http =>
         {
             var permits = http.RequestServices.GetRequiredService<IOptions<TicketingOptions>>().Value.PublicPermitsPerMinute;
@@ -63,6 +65,13 @@ public static class TicketingModule
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = permits, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
         }));
         services.Configure<RateLimiterOptions>(o => o.RejectionStatusCode = StatusCodes.Status429TooManyRequests);
+        services.AddNavLink(new NavLink("/staff/cases", "工单", "Cases", Order: 20,
+            Roles: [HotlineRoles.Agent, HotlineRoles.TeamLead, HotlineRoles.QualityInspector, HotlineRoles.Handler, HotlineRoles.Reviewer,
+                HotlineRoles.Administrator, HotlineRoles.Officer, HotlineRoles.Analyst]));
+        services.AddNavLink(new NavLink("/staff/cases/overdue", "超期督办", "Overdue", Order: 21,
+            Roles: [HotlineRoles.TeamLead, HotlineRoles.Administrator, HotlineRoles.Officer]));
+        services.AddNavLink(new NavLink("/enterprise/cases", "企业直通车", "Enterprise cases", Order: 22, Roles: [HotlineRoles.Enterprise]));
+
         // The pages live in this assembly; hosts built with the Web SDK discover it themselves, others (tests) do not.
         services.AddRazorPages().ConfigureApplicationPartManager(parts =>
         {

@@ -19,6 +19,7 @@ public sealed partial class PagesTests : IAsyncLifetime
         var queue = await agent.GetStringAsync("/staff/cases");
         Assert.Contains(number, queue, StringComparison.Ordinal);
         Assert.Contains("我的待办", queue, StringComparison.Ordinal);
+        Assert.Contains("<li><a href=\"/staff/cases\">工单</a></li>", queue, StringComparison.Ordinal); // the module's nav link
         Assert.Contains("139****5678", queue, StringComparison.Ordinal);
 
         var detail = await agent.GetStringAsync($"/staff/cases/{number}");
