@@ -54,9 +54,6 @@ public static class DirectoryModule
             services.AddPeerTokens(builder.Configuration);
         }
 
-        // More than one module binds Federation:Peers, and every Bind appends to the list; one entry per peer is meant.
-        services.PostConfigure<PeerNodesOptions>(o => o.Peers = [.. o.Peers.DistinctBy(p => p.Id, StringComparer.Ordinal)]);
-
         var parent = builder.Configuration[$"{NodeOptions.SectionName}:{nameof(NodeOptions.Parent)}"];
         var parentClient = services.AddHttpClient(HeartbeatSender.ParentClientName, (sp, client) =>
         {

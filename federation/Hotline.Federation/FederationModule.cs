@@ -52,9 +52,9 @@ public static class FederationModule
         var configuration = builder.Configuration;
         var services = builder.Services;
 
-        services.AddOptions<NodeOptions>().Bind(configuration.GetSection(NodeOptions.SectionName));
+        services.BindSectionOnce<NodeOptions>(configuration, NodeOptions.SectionName);
         services.AddNodeStorage(configuration);
-        services.AddOptions<PeerNodesOptions>().Bind(configuration.GetSection(PeerNodesOptions.SectionName));
+        services.BindSectionOnce<PeerNodesOptions>(configuration, PeerNodesOptions.SectionName);
         services.AddOptions<FederationOptions>()
             .Bind(configuration.GetSection(FederationOptions.SectionName))
             .Validate(o => !o.Validate().Any(), "Federation options are invalid (see Federation:* settings).")
@@ -195,7 +195,7 @@ public static class FederationModule
 
     /// <summary>The Wolverine message store's SQLite file, private cache (shared-cache table locks hurt concurrency).</summary>
     internal static string BusConnectionString(StorageOptions storage, string nodeId) =>
-        new SqliteConnectionStringBuilder(storage.SqliteConnectionString(nodeId, "federation-bus")) { Cache = SqliteCacheMode.Private, DefaultTimeout = 30 }.ToString();
+        storage.SqliteConnectionString(nodeId, "federation-bus");
 
     internal static string InboundUrl(string baseUrl) =>
         baseUrl.TrimEnd('/') + "/_wolverine/batch/" + FederationEndpoints.InboundQueue;

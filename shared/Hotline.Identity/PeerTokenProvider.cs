@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text.Json.Serialization;
+using Hotline.ServiceDefaults;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -39,8 +40,7 @@ public static class PeerTokenExtensions
     public static IServiceCollection AddPeerTokens(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<PeerNodesOptions>()
-            .Bind(configuration.GetSection(PeerNodesOptions.SectionName))
+        services.BindSectionOnce<PeerNodesOptions>(configuration, PeerNodesOptions.SectionName)
             .Validate(o => o.Peers.TrueForAll(p => !string.IsNullOrWhiteSpace(p.Id)), "Federation:Peers:*:Id is required.")
             .Validate(o => o.Peers.TrueForAll(p => Uri.TryCreate(p.Url, UriKind.Absolute, out _)), "Federation:Peers:*:Url must be an absolute URL.")
             .Validate(o => o.Peers.TrueForAll(p => !string.IsNullOrWhiteSpace(p.ClientId)), "Federation:Peers:*:ClientId is required.")

@@ -47,8 +47,7 @@ public static class NodeConfiguration
     {
         ArgumentNullException.ThrowIfNull(builder);
         var node = Read(builder.Configuration);
-        builder.Services.AddOptions<NodeOptions>()
-            .Bind(builder.Configuration.GetSection(NodeOptions.SectionName))
+        builder.Services.BindSectionOnce<NodeOptions>(builder.Configuration, NodeOptions.SectionName)
             .Validate(o => o.Validate().Count == 0, "Node configuration is invalid.")
             .ValidateOnStart();
         builder.Services.AddSingleton(node);

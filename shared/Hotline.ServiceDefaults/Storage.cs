@@ -40,7 +40,7 @@ public sealed class StorageOptions
 
     /// <summary>The SQLite connection string of one module's file.</summary>
     public string SqliteConnectionString(string nodeId, string module) =>
-        $"Data Source={Path.Combine(NodeDirectory(nodeId), module + ".db")};Cache=Shared;Pooling=true";
+        $"Data Source={Path.Combine(NodeDirectory(nodeId), module + ".db")};Cache=Private;Pooling=true";
 }
 
 /// <summary>Registers a module's DbContext on the node's configured storage.</summary>
@@ -51,8 +51,7 @@ public static class StorageExtensions
     /// </summary>
     public static IServiceCollection AddNodeStorage(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<StorageOptions>()
-            .Bind(configuration.GetSection(StorageOptions.SectionName))
+        services.BindSectionOnce<StorageOptions>(configuration, StorageOptions.SectionName)
             .Validate(o => o.Provider != StorageProvider.Postgres || !string.IsNullOrWhiteSpace(o.Postgres),
                 "Storage:Postgres is required when Storage:Provider is Postgres.")
             .Validate(o => !string.IsNullOrWhiteSpace(o.DataDirectory), "Storage:DataDirectory is required.")
