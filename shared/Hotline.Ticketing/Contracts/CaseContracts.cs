@@ -103,3 +103,49 @@ public static class CaseFeedEvents
     public const string CitizenNotified = "citizenNotified";
     public const string FeedbackReceived = "feedbackReceived";
 }
+
+/// <summary>
+/// A reminder from the node that assigned or transferred a case here: 催办 (urged), 督办 (supervised) or 通报 (notified).
+/// <paramref name="Source"/> names the assigner's case, which this city holds as a 交办/转办 case.
+/// </summary>
+public sealed record SupervisionNotice(string NoticeId, ExternalReference Source, string FromNode, string Kind, string Text,
+    DateTimeOffset At);
+
+/// <summary>The kinds of <see cref="SupervisionNotice"/>.</summary>
+public static class SupervisionKinds
+{
+    /// <summary>催办</summary>
+    public const string Urged = "urged";
+    /// <summary>督办</summary>
+    public const string Supervised = "supervised";
+    /// <summary>通报</summary>
+    public const string Notified = "notified";
+}
+
+/// <summary>
+/// Records supervision from above on the local case: it shows in the case history and the handler's queue.
+/// Implemented by the ticketing module; federation calls it when a reminder arrives.
+/// </summary>
+public interface ICaseSupervision
+{
+    /// <summary>Idempotent by NoticeId; an unknown Source or Kind is an Error naming it.</summary>
+    Task<Result<Unit>> RecordAsync(SupervisionNotice notice, CancellationToken ct);
+}
+
+/// <summary>
+/// The full content of a case leaving this city by 转办: what the receiving city needs to handle it. Personal data
+/// travels only here (ARCHITECTURE.md: full content only where a case is handled elsewhere), and every read is audited.
+/// </summary>
+public sealed record TransferPackage(string CaseNumber, string TargetNode, string Reason, CaseType Type, string? Category,
+    string Description, string? CallerPhone, string? CallerName, bool Confidential, string? Enterprise, string? Location,
+    DateTimeOffset? OccurredAt, DateTimeOffset AcceptedAt, DateTimeOffset? Deadline);
+
+/// <summary>Reads the transfer package of a case transferred out (转办); implemented by the ticketing module.</summary>
+public interface ICaseTransferSource
+{
+    /// <summary>
+    /// The package for the case's latest 转办 to <paramref name="targetNode"/>; audited as a read of personal data by the
+    /// federation. Error NotFound when the case was not transferred there.
+    /// </summary>
+    Task<Result<TransferPackage>> ReadAsync(string caseNumber, string targetNode, CancellationToken ct);
+}
