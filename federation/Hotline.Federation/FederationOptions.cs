@@ -37,7 +37,7 @@ public sealed class FederationOptions
     public TimeSpan NoticeAfterSupervision { get; set; } = TimeSpan.FromDays(5);
 
     /// <summary>How often the city relay polls the case feed when idle.</summary>
-    public TimeSpan RelayPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan RelayPollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>How many feed entries the relay reads per batch.</summary>
     public int RelayBatchSize { get; set; } = 200;

@@ -18,6 +18,9 @@ public interface IFederationApplier
     /// <summary>上报 of a status change.</summary>
     Task ApplyAsync(CaseStatusChanged message, IMessageBus bus, CancellationToken ct);
 
+    /// <summary>批量上报: many summaries in one envelope.</summary>
+    Task ApplyAsync(CaseReportBatch message, IMessageBus bus, CancellationToken ct);
+
     /// <summary>交办 travelling down.</summary>
     Task ApplyAsync(CaseAssigned message, IMessageBus bus, CancellationToken ct);
 
@@ -48,6 +51,9 @@ public sealed class FederationMessageHandler(IFederationApplier applier)
 
     /// <summary>Handles <see cref="CaseStatusChanged"/>.</summary>
     public Task Handle(CaseStatusChanged message, IMessageBus bus, CancellationToken ct) => applier.ApplyAsync(message, bus, ct);
+
+    /// <summary>Handles <see cref="CaseReportBatch"/>.</summary>
+    public Task Handle(CaseReportBatch message, IMessageBus bus, CancellationToken ct) => applier.ApplyAsync(message, bus, ct);
 
     /// <summary>Handles <see cref="CaseAssigned"/>.</summary>
     public Task Handle(CaseAssigned message, IMessageBus bus, CancellationToken ct) => applier.ApplyAsync(message, bus, ct);
@@ -81,6 +87,9 @@ internal sealed class FederationApplier(IServiceScopeFactory scopes) : IFederati
         InScope<ReportingApplier>(a => a.Handle(message, bus, ct));
 
     public Task ApplyAsync(CaseStatusChanged message, IMessageBus bus, CancellationToken ct) =>
+        InScope<ReportingApplier>(a => a.Handle(message, bus, ct));
+
+    public Task ApplyAsync(CaseReportBatch message, IMessageBus bus, CancellationToken ct) =>
         InScope<ReportingApplier>(a => a.Handle(message, bus, ct));
 
     public Task ApplyAsync(CaseAssigned message, IMessageBus bus, CancellationToken ct) =>

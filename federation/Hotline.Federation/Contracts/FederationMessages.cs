@@ -229,3 +229,33 @@ public sealed record CaseSupervised(
     string Text,
     DateTimeOffset Deadline,
     DateTimeOffset At) : IRoutedMessage;
+
+/// <summary>One case summary inside a <see cref="CaseReportBatch"/>: a creation (<c>created</c>) or a status change at the city.</summary>
+/// <param name="CaseNumber">The case number at the city that owns it.</param>
+/// <param name="Version">The city's feed position: older snapshots are ignored.</param>
+/// <param name="OccurredAt">When the change happened at the city.</param>
+/// <param name="EventType"><c>created</c> or the feed's event type (<c>statusChanged</c>, <c>transferredOut</c>…).</param>
+/// <param name="CorrelationId">The case's correlation id (as in <see cref="CaseReported"/>).</param>
+/// <param name="Summary">The full summary snapshot (phone masked).</param>
+public sealed record CaseReport(
+    string CaseNumber,
+    long Version,
+    DateTimeOffset OccurredAt,
+    string EventType,
+    Guid CorrelationId,
+    CaseSummary Summary);
+
+/// <summary>
+/// 批量上报: the summaries a city relayed in one pass (up to <c>Federation:RelayBatchSize</c>), carried as ONE
+/// envelope so that each hop is one durable write and one read-model transaction instead of one per case. Same
+/// path and semantics as <see cref="CaseReported"/> (applied at every tier it passes, final target the ministry);
+/// <see cref="CaseNumber"/> is the first case of the batch (for logs). Single <see cref="CaseReported"/> and
+/// <see cref="CaseStatusChanged"/> messages are still accepted.
+/// </summary>
+[MessageIdentity("case-report-batch", Version = 1)]
+public sealed record CaseReportBatch(
+    string CaseNumber,
+    string OriginNode,
+    string TargetNode,
+    Guid CorrelationId,
+    IReadOnlyList<CaseReport> Reports) : IRoutedMessage;

@@ -77,13 +77,26 @@ internal sealed partial class CaseFeedRelay(IServiceScopeFactory scopes, IOption
         }
 
         var sent = 0;
+        var reports = new List<CaseReport>(entries.Count);
         foreach (var entry in entries)
         {
             foreach (var message in MessagesFor(node.Value.Id, entry))
             {
-                await router.ForwardAsync(bus, message);
                 sent++;
+                if (AsReport(message) is { } report)
+                {
+                    reports.Add(report);
+                    continue;
+                }
+
+                await router.ForwardAsync(bus, message);
             }
+        }
+
+        // 上报 summaries travel as one envelope per pass: one durable write per hop instead of one per case.
+        if (reports.Count > 0)
+        {
+            await router.ForwardAsync(bus, BatchOf(node.Value.Id, entries[0].Position, reports));
         }
 
         cursor.Position = entries[^1].Position;
@@ -130,6 +143,18 @@ internal sealed partial class CaseFeedRelay(IServiceScopeFactory scopes, IOption
             };
         }
     }
+
+    /// <summary>The upward summary a routed message carries, if it is one (<see cref="CaseReported"/> or <see cref="CaseStatusChanged"/>).</summary>
+    internal static CaseReport? AsReport(IRoutedMessage message) => message switch
+    {
+        CaseReported r => new CaseReport(r.CaseNumber, r.Version, r.OccurredAt, CaseFeedEvents.Created, r.CorrelationId, r.Summary),
+        CaseStatusChanged c => new CaseReport(c.CaseNumber, c.Version, c.OccurredAt, c.EventType, c.CorrelationId, c.Summary),
+        _ => null,
+    };
+
+    /// <summary>One batch for one relay pass; its correlation id is derived from the first feed position (stable on re-publish).</summary>
+    internal static CaseReportBatch BatchOf(string self, long firstPosition, IReadOnlyList<CaseReport> reports) =>
+        new(reports[0].CaseNumber, self, NodeOptions.NationalId, DeterministicGuid($"{self}|batch|{firstPosition}"), reports);
 
     private static FeedbackKind? FeedbackKindOf(CityFeedEntry entry) => entry.EventType switch
     {
