@@ -7,6 +7,8 @@ using Hotline.Ticketing.Cases.Act;
 using Hotline.Ticketing.Cases.Attach;
 using Hotline.Ticketing.Cases.Feed;
 using Hotline.Ticketing.Cases.Get;
+using Hotline.Ticketing.Cases.Supervise;
+using Hotline.Ticketing.Cases.Transfer;
 using Hotline.Ticketing.Deadlines;
 using Hotline.Ticketing.Duplicates;
 using Hotline.Ticketing.Persistence;
@@ -51,6 +53,8 @@ public static class TicketingModule
         services.AddScoped<CaseQueries>();
         services.AddScoped<AddAttachmentHandler>();
         services.AddScoped<ICaseFeed, CaseFeedReader>();
+        services.AddScoped<ICaseSupervision, RecordSupervisionHandler>();
+        services.AddScoped<ICaseTransferSource, ReadTransferPackageHandler>();
 
         // Order matters: the schema exists before the deadline monitor's first pass.
         services.AddHostedService<TicketingStartup>();

@@ -27,6 +27,10 @@ public sealed class TicketingOptions
     [Range(1, 60)]
     public int SuperviseAfterWorkingDays { get; set; } = 5;
 
+    /// <summary>通报 once a case stays overdue this many further working days after the 督办 threshold.</summary>
+    [Range(1, 60)]
+    public int NotifyAfterWorkingDays { get; set; } = 5;
+
     [Range(10, 100_000)]
     public int MaxDescriptionLength { get; set; } = 4000;
 

@@ -98,6 +98,8 @@ public static class CaseFeedEvents
     public const string Urged = "urged";
     /// <summary>督办</summary>
     public const string Supervised = "supervised";
+    /// <summary>通报 (raised by this city's deadline monitor).</summary>
+    public const string Notified = "notified";
     public const string DeadlineExtended = "deadlineExtended";
     /// <summary>The citizen (and every reporter merged into the case) is to be told the result on their channel.</summary>
     public const string CitizenNotified = "citizenNotified";

@@ -11,9 +11,10 @@ using Microsoft.Extensions.Options;
 namespace Hotline.Ticketing.Deadlines;
 
 /// <summary>
-/// Watches deadlines: an open case past its deadline gets an automatic 催办 (once), and one still overdue
-/// <see cref="TicketingOptions.SuperviseAfterWorkingDays"/> working days after its deadline gets a 督办 (once).
-/// Both appear in the case's history and on the feed.
+/// Watches deadlines: an open case past its deadline gets an automatic 催办 (once), one still overdue
+/// <see cref="TicketingOptions.SuperviseAfterWorkingDays"/> working days after its deadline gets a 督办 (once), and one
+/// still open <see cref="TicketingOptions.NotifyAfterWorkingDays"/> working days after that gets a 通报 (once).
+/// All three appear in the case's history, on the overdue board (badges) and on the feed.
 /// </summary>
 internal sealed partial class DeadlineMonitor(
     IServiceScopeFactory scopes,
@@ -36,7 +37,7 @@ internal sealed partial class DeadlineMonitor(
             .Where(c => c.Deadline != null && c.Deadline < now &&
                         (c.Status == CaseStatus.Accepted || c.Status == CaseStatus.Dispatched || c.Status == CaseStatus.Handling ||
                          c.Status == CaseStatus.Returned || c.Status == CaseStatus.Replied) &&
-                        (c.UrgeCount == 0 || c.SuperviseCount == 0))
+                        (c.UrgeCount == 0 || c.SuperviseCount == 0 || c.NotifyCount == 0))
             .OrderBy(c => c.Deadline).Take(500).ToListAsync(ct);
         var raised = 0;
         foreach (var c in overdue)
@@ -49,6 +50,13 @@ internal sealed partial class DeadlineMonitor(
             else if (c.SuperviseCount == 0 && refs.Calendar.WorkingDaysBetween(c.Deadline!.Value, now) >= options.Value.SuperviseAfterWorkingDays)
             {
                 TakeActionHandler.Remind(db, c, supervise: true, $"超期 {options.Value.SuperviseAfterWorkingDays} 个工作日仍未办结，自动督办", Monitor, now);
+                raised++;
+            }
+            else if (c.SuperviseCount > 0 && c.NotifyCount == 0 &&
+                     refs.Calendar.WorkingDaysBetween(c.Deadline!.Value, now) >= options.Value.SuperviseAfterWorkingDays + options.Value.NotifyAfterWorkingDays)
+            {
+                TakeActionHandler.Remind(db, c, SupervisionKinds.Notified,
+                    $"督办后又超期 {options.Value.NotifyAfterWorkingDays} 个工作日仍未办结，予以通报", Monitor, now, toFeed: true);
                 raised++;
             }
         }

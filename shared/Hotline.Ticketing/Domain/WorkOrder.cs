@@ -45,6 +45,8 @@ internal sealed class WorkOrder
     public string? PendingExtensionReason { get; set; }
     public int UrgeCount { get; set; }
     public int SuperviseCount { get; set; }
+    /// <summary>通报 count: raised by the city's own deadline monitor or by the assigning node.</summary>
+    public int NotifyCount { get; set; }
     public DateTimeOffset? ClosedAt { get; set; }
     public int Version { get; set; }
 
@@ -105,6 +107,17 @@ internal sealed class AuditRecord
 internal sealed class ExternalFeedbackRow
 {
     public string FeedbackId { get; set; } = "";
+    public string CaseNumber { get; set; } = "";
+    public string FromNode { get; set; } = "";
+    public string Kind { get; set; } = "";
+    public string Text { get; set; } = "";
+    public DateTimeOffset At { get; set; }
+}
+
+/// <summary>A 催办/督办/通报 from the node that assigned or transferred a case here (idempotency by notice id). 上级督办记录</summary>
+internal sealed class SupervisionNoticeRow
+{
+    public string NoticeId { get; set; } = "";
     public string CaseNumber { get; set; } = "";
     public string FromNode { get; set; } = "";
     public string Kind { get; set; } = "";

@@ -176,6 +176,17 @@ internal static class SchemaMigrator
             """, """
             CREATE INDEX ix_case_attachments_case ON {s}case_attachments (case_id)
             """)),
+        new("0004_supervision", (c, t, d) => Exec(c, t, d, """
+            ALTER TABLE {s}cases ADD COLUMN notify_count INTEGER NOT NULL DEFAULT 0
+            """, """
+            CREATE TABLE {s}supervision_notices (
+                notice_id TEXT PRIMARY KEY,
+                case_number TEXT NOT NULL,
+                from_node TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                text TEXT NOT NULL,
+                at {long} NOT NULL)
+            """)),
     ];
 
     /// <summary>Applies every pending step. Safe to call from several processes at once.</summary>

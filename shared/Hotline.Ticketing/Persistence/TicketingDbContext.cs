@@ -19,6 +19,7 @@ internal sealed class TicketingDbContext(DbContextOptions<TicketingDbContext> op
     public DbSet<FeedRow> Feed => Set<FeedRow>();
     public DbSet<AuditRecord> Audit => Set<AuditRecord>();
     public DbSet<ExternalFeedbackRow> ExternalFeedback => Set<ExternalFeedbackRow>();
+    public DbSet<SupervisionNoticeRow> SupervisionNotices => Set<SupervisionNoticeRow>();
     public DbSet<CalendarDay> CalendarDays => Set<CalendarDay>();
     public DbSet<SlaRule> SlaRules => Set<SlaRule>();
     public DbSet<CategoryCode> Categories => Set<CategoryCode>();
@@ -63,6 +64,11 @@ internal sealed class TicketingDbContext(DbContextOptions<TicketingDbContext> op
         {
             e.ToTable("external_feedback");
             e.HasKey(f => f.FeedbackId);
+        });
+        modelBuilder.Entity<SupervisionNoticeRow>(e =>
+        {
+            e.ToTable("supervision_notices");
+            e.HasKey(n => n.NoticeId);
         });
         modelBuilder.Entity<CalendarDay>(e =>
         {

@@ -193,21 +193,36 @@ internal sealed partial class TakeActionHandler(
         return order;
     }
 
-    internal static void Remind(TicketingDbContext db, WorkOrder order, bool supervise, string? text, Actor actor, DateTimeOffset now)
+    internal static void Remind(TicketingDbContext db, WorkOrder order, bool supervise, string? text, Actor actor, DateTimeOffset now) =>
+        Remind(db, order, supervise ? SupervisionKinds.Supervised : SupervisionKinds.Urged, text, actor, now, toFeed: true);
+
+    /// <summary>
+    /// Counts one 催办/督办/通报 (<see cref="SupervisionKinds"/>) on the case and writes its history line and audit record;
+    /// <paramref name="toFeed"/> also puts it on the case feed (reminders raised here; not those received from above).
+    /// </summary>
+    internal static void Remind(TicketingDbContext db, WorkOrder order, string kind, string? text, Actor actor, DateTimeOffset now, bool toFeed)
     {
-        if (supervise)
+        string label;
+        string? feed;
+        switch (kind)
         {
-            order.SuperviseCount++;
-        }
-        else
-        {
-            order.UrgeCount++;
+            case SupervisionKinds.Supervised:
+                order.SuperviseCount++;
+                (label, feed) = ("督办", CaseFeedEvents.Supervised);
+                break;
+            case SupervisionKinds.Notified:
+                order.NotifyCount++;
+                (label, feed) = ("通报", CaseFeedEvents.Notified);
+                break;
+            default:
+                order.UrgeCount++;
+                (label, feed) = ("催办", CaseFeedEvents.Urged);
+                break;
         }
 
         order.Version++;
-        var comment = (supervise ? "督办" : "催办") + (string.IsNullOrWhiteSpace(text) ? "" : "：" + text.Trim());
-        CaseLog.Record(db, order, actor, now, supervise ? "supervised" : "urged", null, null, comment, false,
-            supervise ? CaseFeedEvents.Supervised : CaseFeedEvents.Urged);
+        var comment = label + (string.IsNullOrWhiteSpace(text) ? "" : "：" + text.Trim());
+        CaseLog.Record(db, order, actor, now, kind, null, null, comment, false, toFeed ? feed : null);
     }
 
     [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "Case {CaseNumber}: {Action} {From} → {To} by {Actor}")]

@@ -76,7 +76,7 @@ internal sealed class CaseQueries(
             o.AcceptedAt, o.Deadline, JsonNames.Camel(refs.Sla.StateOf(o, now).ToString()), o.HandlingUnit, o.HandledByEnterprise, o.Major,
             internalViewer ? o.MajorReason : null, o.MasterCaseNumber, o.TransferTarget,
             o.Satisfaction is { } s ? JsonNames.Camel(s.ToString()) : null, o.ReplyText, o.PendingExtensionDays, o.PendingExtensionReason,
-            o.UrgeCount, o.SuperviseCount, internalViewer ? o.Source : null, internalViewer ? o.RecordingId : null, actions,
+            o.UrgeCount, o.SuperviseCount, o.NotifyCount, internalViewer ? o.Source : null, internalViewer ? o.RecordingId : null, actions,
             events.Where(e => internalViewer || e.Public).Select(e => CaseViewMapper.Item(e, withActor: internalViewer)).ToList(), attachments,
             route?.HandlingUnit, route?.IsEnterprise ?? false);
     }

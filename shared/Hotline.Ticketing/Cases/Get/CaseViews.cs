@@ -17,14 +17,14 @@ internal sealed record StaffCaseView(
     string Title, string Description, string? Phone, string? Name, string PersonalData, bool Confidential, string? Enterprise,
     string? Plate, string? Location, DateTimeOffset? OccurredAt, DateTimeOffset AcceptedAt, DateTimeOffset? Deadline, string DeadlineState,
     string? HandlingUnit, bool HandledByEnterprise, bool Major, string? MajorReason, string? MasterCaseNumber, string? TransferTarget,
-    string? Satisfaction, string? Reply, int? PendingExtensionDays, string? PendingExtensionReason, int UrgeCount, int SuperviseCount,
+    string? Satisfaction, string? Reply, int? PendingExtensionDays, string? PendingExtensionReason, int UrgeCount, int SuperviseCount, int NotifyCount,
     ExternalReference? Source, string? RecordingId, IReadOnlyList<string> AllowedActions, IReadOnlyList<TimelineItem> Timeline,
     IReadOnlyList<Attach.AttachmentInfo> Attachments, string? SuggestedUnit, bool SuggestedUnitIsEnterprise);
 
 /// <summary>A row of a list (queue, search, overdue board, enterprise portal).</summary>
 internal sealed record CaseListItem(string CaseNumber, string Type, string? Category, string Channel, string Status, string StatusText,
     string Title, string Phone, DateTimeOffset AcceptedAt, DateTimeOffset? Deadline, string DeadlineState, string? HandlingUnit, bool Major,
-    int UrgeCount, int SuperviseCount);
+    int UrgeCount, int SuperviseCount, int NotifyCount);
 
 internal static class CaseViewMapper
 {
@@ -40,7 +40,8 @@ internal static class CaseViewMapper
     public static CaseListItem ListItem(WorkOrder o, PersonalDataView view, SlaTable sla, DateTimeOffset now) =>
         new(o.CaseNumber, TypeJson(o.Type), o.Category, JsonNames.Camel(o.Channel.ToString()), StatusText.Json(o.Status),
             StatusText.Zh(o.Status), o.Title, view == PersonalDataView.Hidden ? "（保密）" : Masking.Phone(o.CallerPhone), o.AcceptedAt,
-            o.Deadline, JsonNames.Camel(sla.StateOf(o, now).ToString()), o.HandlingUnit, o.Major, o.UrgeCount, o.SuperviseCount);
+            o.Deadline, JsonNames.Camel(sla.StateOf(o, now).ToString()), o.HandlingUnit, o.Major, o.UrgeCount, o.SuperviseCount,
+            o.NotifyCount);
 
     public static TimelineItem Item(CaseEvent e, bool withActor) =>
         new(e.At, e.Kind, e.ToStatus is { } s ? StatusText.Json(s) : null, e.ToStatus is { } z ? StatusText.Zh(z) : KindText(e.Kind), e.Comment,
@@ -51,6 +52,7 @@ internal static class CaseViewMapper
         "majorFlagged" => "重大投诉",
         "urged" => "催办",
         "supervised" => "督办",
+        "notified" => "通报",
         "mergedFrom" => "并入",
         "unmergedFrom" => "取消并入",
         "resultNotified" => "结果告知",
