@@ -76,8 +76,15 @@ public sealed class SipOptions
     public int VoicemailMaxSeconds { get; set; } = 120;
 
     /// <summary>Seconds without RTP from a talking party before the call is torn down.</summary>
-    [Range(5, 3600)]
+    [Range(2, 3600)]
     public int RtpTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>RTP ports opened at start and kept ready (two per call: caller and agent leg); more are opened on demand.</summary>
+    [Range(2, 30000)]
+    public int RtpPortPoolSize { get; set; } = 64;
+
+    /// <summary>Announce the estimated wait (from recent answer times) with the queue position.</summary>
+    public bool AnnounceWaitTime { get; set; } = true;
 
     /// <summary>Newly registered extensions become ready agents (demo); otherwise they start logged out.</summary>
     public bool AgentsReadyOnRegister { get; set; } = true;
@@ -156,11 +163,24 @@ public sealed class QueueOptions
 
     public DistributionStrategy Strategy { get; set; } = DistributionStrategy.LongestIdle;
 
-    /// <summary>Seconds a caller waits before overflow to voicemail.</summary>
+    /// <summary>Seconds a caller waits before overflow (to voicemail, or the call-back offer).</summary>
     public int MaxWaitSeconds { get; set; } = 120;
+
+    /// <summary>What happens at <see cref="MaxWaitSeconds"/>: voicemail, or the offer of a call-back (回拨) by a key press.</summary>
+    public OverflowAction Overflow { get; set; } = OverflowAction.Voicemail;
 
     /// <summary>Higher-priority queues are served first when an agent serves several.</summary>
     public int Priority { get; set; }
+}
+
+/// <summary>Where a caller goes who waited a queue's longest wait (溢出).</summary>
+public enum OverflowAction
+{
+    /// <summary>Leave a message that becomes a case.</summary>
+    Voicemail,
+
+    /// <summary>Offered a call-back: pressing 1 leaves the caller id as a call-back request; no key → voicemail.</summary>
+    Callback,
 }
 
 /// <summary>How a queue picks the agent for the next call.</summary>

@@ -35,4 +35,10 @@ internal static partial class TelephonyLog
 
     [LoggerMessage(5009, LogLevel.Information, "Agent {Extension} is now {State}")]
     public static partial void AgentState(ILogger logger, string extension, string state);
+
+    [LoggerMessage(5010, LogLevel.Warning, "Call {CallId} hung up: no RTP for {Seconds} s")]
+    public static partial void RtpTimeout(ILogger logger, string callId, int seconds);
+
+    [LoggerMessage(5011, LogLevel.Information, "Call-back request {Id} for call {CallId} ({Reason})")]
+    public static partial void CallbackRequested(ILogger logger, string id, string callId, string reason);
 }

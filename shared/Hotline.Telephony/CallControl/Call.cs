@@ -113,7 +113,7 @@ internal sealed class Call : IMediaTicker
 
     public async Task StartAsync()
     {
-        _callerMedia = new RtpSession(_center.MediaAddress);
+        _callerMedia = new RtpSession(_center.Ports!);
         if (_offer is not null)
         {
             _callerMedia.PayloadType = _offer.ChooseCodec()!.Value;
@@ -308,7 +308,7 @@ internal sealed class Call : IMediaTicker
                 continue;
             }
 
-            var leg = new AgentLeg(extension, reg, new RtpSession(_center.MediaAddress));
+            var leg = new AgentLeg(extension, reg, new RtpSession(_center.Ports!));
             _attempts.Add(leg);
             _center.Track(leg.CallId, this);
             var invite = BuildAgentInvite(leg);
@@ -446,8 +446,10 @@ internal sealed class Call : IMediaTicker
         _outcome = "answered";
         TelephonyLog.CallState(_center.Logger, Id, SharedKernel.Masking.Phone(Caller), StateName);
         _center.Publish("answered", this, StateName);
-        _rtpTimer = Engine.Wheel.Schedule(TimeSpan.FromSeconds(5), () => Post(CheckRtp));
+        _rtpTimer = Engine.Wheel.Schedule(RtpCheckInterval, () => Post(CheckRtp));
     }
+
+    private TimeSpan RtpCheckInterval => TimeSpan.FromSeconds(Math.Clamp(Options.RtpTimeoutSeconds / 4.0, 0.5, 5));
 
     private void StartBridge()
     {
@@ -472,14 +474,16 @@ internal sealed class Call : IMediaTicker
             return;
         }
 
-        var limit = DateTimeOffset.UtcNow - TimeSpan.FromSeconds(Options.RtpTimeoutSeconds);
-        if (_callerMedia.LastReceived < limit || _agent.Media.LastReceived < limit)
+        var limit = Environment.TickCount64 - (Options.RtpTimeoutSeconds * 1000L);
+        if (_callerMedia.LastReceivedTicks < limit || _agent.Media.LastReceivedTicks < limit)
         {
+            TelephonyLog.RtpTimeout(_center.Logger, Id, Options.RtpTimeoutSeconds);
+            _outcome = "rtpTimeout";
             await HangUpAllAsync("rtpTimeout").ConfigureAwait(false);
             return;
         }
 
-        _rtpTimer = Engine.Wheel.Schedule(TimeSpan.FromSeconds(5), () => Post(CheckRtp));
+        _rtpTimer = Engine.Wheel.Schedule(RtpCheckInterval, () => Post(CheckRtp));
     }
 
     public void OnAgentRetransmitted2xx(SipResponse response)
@@ -776,13 +780,18 @@ internal sealed class Call : IMediaTicker
         _rtpTimer.Cancel();
         _center.Clock?.Remove(this);
         TimeSpan voicemailLength = TimeSpan.Zero;
+        Task recorded = Task.CompletedTask, voicemailWritten = Task.CompletedTask;
         lock (_mediaGate)
         {
-            _recorder?.Dispose();
+            if (_recorder is not null)
+            {
+                recorded = _recorder.CompleteAsync();
+            }
+
             if (_voicemail is not null)
             {
                 voicemailLength = _voicemail.Duration;
-                _voicemail.Dispose();
+                voicemailWritten = _voicemail.CompleteAsync();
             }
         }
 
@@ -798,6 +807,8 @@ internal sealed class Call : IMediaTicker
             await _agent.Media.DisposeAsync().ConfigureAwait(false);
         }
 
+        await voicemailWritten.ConfigureAwait(false); // the disk thread closes the files; nothing blocks meanwhile
+        await recorded.ConfigureAwait(false);
         if (wasVoicemail)
         {
             _outcome = "voicemail";

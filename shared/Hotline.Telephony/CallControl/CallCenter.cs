@@ -20,8 +20,9 @@ internal sealed class CallCenter : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Call> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<CallDetailRecord> _recent = new();
-    private readonly Lock _cdrGate = new();
-    private StreamWriter? _cdrWriter;
+    private readonly System.Threading.Channels.Channel<CallDetailRecord> _cdrQueue =
+        System.Threading.Channels.Channel.CreateUnbounded<CallDetailRecord>(new() { SingleReader = true });
+    private Task? _cdrLoop;
     private readonly ICallEventSink? _events;
     private TimeZoneInfo _zone = TimeZoneInfo.Utc;
 
@@ -55,6 +56,9 @@ internal sealed class CallCenter : IAsyncDisposable
 
     public MediaClock? Clock { get; private set; }
 
+    /// <summary>Pre-opened RTP ports the calls rent (set at start).</summary>
+    public RtpPortPool? Ports { get; private set; }
+
     public IPAddress MediaAddress { get; private set; } = IPAddress.Loopback;
 
     public int ActiveCalls => _calls.Values.Distinct().Count();
@@ -78,7 +82,9 @@ internal sealed class CallCenter : IAsyncDisposable
 
         var udp = Engine.UdpEndPoint.Address;
         MediaAddress = udp.Equals(IPAddress.Any) ? IPAddress.Loopback : udp;
+        Ports = new RtpPortPool(MediaAddress, Options.RtpPortPoolSize);
         Clock = new MediaClock();
+        _cdrLoop = Task.Factory.StartNew(WriteRecordsAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
     public async Task StopAsync()
@@ -94,11 +100,13 @@ internal sealed class CallCenter : IAsyncDisposable
             Clock = null;
         }
 
-        lock (_cdrGate)
+        _cdrQueue.Writer.TryComplete();
+        if (_cdrLoop is not null)
         {
-            _cdrWriter?.Dispose();
-            _cdrWriter = null;
+            await _cdrLoop.ConfigureAwait(false);
         }
+
+        Ports?.Dispose();
     }
 
     public ValueTask DisposeAsync() => new(StopAsync());
@@ -311,13 +319,23 @@ internal sealed class CallCenter : IAsyncDisposable
         {
         }
 
-        var line = JsonSerializer.Serialize(record, CdrJson.Options);
-        lock (_cdrGate)
+        _cdrQueue.Writer.TryWrite(record); // written by the background loop: no file I/O on the call's path
+    }
+
+    /// <summary>Appends call detail records to <c>cdr.jsonl</c> in batches, one flush per batch.</summary>
+    private async Task WriteRecordsAsync()
+    {
+        await using var writer = new StreamWriter(new FileStream(Path.Combine(Options.DataDirectory, "cdr.jsonl"), FileMode.Append,
+            FileAccess.Write, FileShare.Read));
+        var reader = _cdrQueue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            _cdrWriter ??= new StreamWriter(new FileStream(Path.Combine(Options.DataDirectory, "cdr.jsonl"), FileMode.Append,
-                FileAccess.Write, FileShare.Read));
-            _cdrWriter.WriteLine(line);
-            _cdrWriter.Flush();
+            while (reader.TryRead(out var record))
+            {
+                await writer.WriteLineAsync(JsonSerializer.Serialize(record, CdrJson.Options)).ConfigureAwait(false);
+            }
+
+            await writer.FlushAsync().ConfigureAwait(false);
         }
     }
 

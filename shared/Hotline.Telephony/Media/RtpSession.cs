@@ -1,36 +1,50 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 
 namespace Hotline.Telephony.Media;
 
 /// <summary>
-/// One RTP stream endpoint (a call leg's media): a UDP socket on a free port, G.711 in and out through a jitter buffer,
-/// RFC 4733 digits detected on the negotiated payload type, symmetric RTP (latches onto the source it hears).
+/// One RTP stream endpoint (a call leg's media): a UDP port rented from the <see cref="RtpPortPool"/> (no socket is
+/// opened on the call's path), G.711 in and out through a jitter buffer, RFC 4733 digits detected on the negotiated
+/// payload type, symmetric RTP (latches onto the source it hears). Receiving and sending allocate nothing per packet.
 /// </summary>
-internal sealed class RtpSession : IAsyncDisposable
+internal sealed class RtpSession : IAsyncDisposable, IRtpReceiver
 {
     public const int FrameSamples = 160;
-    private readonly Socket _socket;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
+    private readonly RtpPortPool? _pool;
+    private readonly RtpPort _port;
     private readonly JitterBuffer _jitter = new();
     private readonly DtmfDetector _dtmf = new();
-    private readonly uint _ssrc = BitConverter.ToUInt32(RandomNumberGenerator.GetBytes(4));
+    private readonly uint _ssrc = (uint)Random.Shared.NextInt64(0, uint.MaxValue);
     private readonly Lock _pcmGate = new();
     private readonly short[] _pcm = new short[FrameSamples * 8];
+    private readonly byte[] _payload = new byte[JitterBuffer.MaxPayload];
     private int _pcmCount;
-    private ushort _seq = (ushort)RandomNumberGenerator.GetInt32(0, 65535);
-    private uint _timestamp = (uint)RandomNumberGenerator.GetInt32(0, int.MaxValue);
+    private ushort _seq = (ushort)Random.Shared.Next(0, 65535);
+    private uint _timestamp = (uint)Random.Shared.Next(0, int.MaxValue);
     private readonly byte[] _sendBuffer = new byte[12 + FrameSamples];
-    private IPEndPoint? _remote;
+    private volatile RemoteAddress? _remote;
+    private long _lastReceivedTicks = Environment.TickCount64;
 
+    /// <summary>A session on its own new port (tests and callers without a pool).</summary>
     public RtpSession(IPAddress bind)
+        : this(null, RtpPort.Open(bind))
     {
-        _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        _socket.Bind(new IPEndPoint(bind, 0));
-        LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
-        _loop = Task.Run(ReceiveLoop);
+    }
+
+    /// <summary>A session on a port rented from <paramref name="pool"/>; disposing returns the port.</summary>
+    public RtpSession(RtpPortPool pool)
+        : this(pool, pool.Rent())
+    {
+    }
+
+    private RtpSession(RtpPortPool? pool, RtpPort port)
+    {
+        _pool = pool;
+        _port = port;
+        LocalEndPoint = port.LocalEndPoint;
+        port.Attach(this);
     }
 
     public IPEndPoint LocalEndPoint { get; }
@@ -46,9 +60,14 @@ internal sealed class RtpSession : IAsyncDisposable
 
     public long AudioPacketsReceived => Interlocked.Read(ref _audioReceived);
 
+    /// <summary>Network loss of the audio stream (RFC 3550 expected minus received).</summary>
     public long Lost => _jitter.Lost;
 
-    public DateTimeOffset LastReceived { get; private set; } = DateTimeOffset.UtcNow;
+    /// <summary>Audio that arrived but was not played (late for its playout time, or the clock fell a ring behind).</summary>
+    public long Discarded => _jitter.Discarded;
+
+    /// <summary>When RTP last arrived (monotonic milliseconds, <see cref="Environment.TickCount64"/>).</summary>
+    public long LastReceivedTicks => Interlocked.Read(ref _lastReceivedTicks);
 
     /// <summary>A digit from RFC 4733 (deduplicated).</summary>
     public event Action<char>? Digit;
@@ -56,60 +75,39 @@ internal sealed class RtpSession : IAsyncDisposable
     private long _sent;
     private long _received;
     private long _audioReceived;
+    private int _disposed;
 
-    public void SetRemote(IPEndPoint remote) => _remote = remote;
+    public void SetRemote(IPEndPoint remote) => _remote = new RemoteAddress(remote);
 
-    private async Task ReceiveLoop()
+    /// <summary>One datagram from the port's receive loop (the address buffer is reused by the loop).</summary>
+    public void OnDatagram(ReadOnlyMemory<byte> data, SocketAddress from)
     {
-        var buffer = new byte[2048];
-        EndPoint any = new IPEndPoint(IPAddress.Any, 0);
-        while (!_stop.IsCancellationRequested)
+        if (!RtpPacket.TryParse(data, out var p))
         {
-            SocketReceiveFromResult r;
-            try
-            {
-                r = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                continue;
-            }
+            return;
+        }
 
-            var copy = buffer.AsMemory(0, r.ReceivedBytes).ToArray();
-            if (!RtpPacket.TryParse(copy, out var p))
-            {
-                continue;
-            }
+        Interlocked.Increment(ref _received);
+        Interlocked.Exchange(ref _lastReceivedTicks, Environment.TickCount64);
+        var remote = _remote;
+        if (remote is null || !remote.Matches(from))
+        {
+            _remote = new RemoteAddress(from); // symmetric RTP
+        }
 
-            Interlocked.Increment(ref _received);
-            LastReceived = DateTimeOffset.UtcNow;
-            _remote = (IPEndPoint)r.RemoteEndPoint; // symmetric RTP
-            if (p.PayloadType is 0 or 8)
+        if (p.PayloadType is 0 or 8)
+        {
+            Interlocked.Increment(ref _audioReceived);
+            _jitter.Put(p.Sequence, (byte)p.PayloadType, p.Payload.Span);
+        }
+        else if (p.PayloadType == TelephoneEvent || (p.PayloadType >= 96 && p.Payload.Length == 4))
+        {
+            // SIPp's play_dtmf uses PT 96 whatever the SDP said, so a 4-byte dynamic payload is read as an event too.
+            if (_dtmf.Offer(p) is { } digit)
             {
-                Interlocked.Increment(ref _audioReceived);
-                _jitter.Put(p.Sequence, PayloadTypeTagged(p));
-            }
-            else if (p.PayloadType == TelephoneEvent || (p.PayloadType >= 96 && p.Payload.Length == 4))
-            {
-                // SIPp's play_dtmf uses PT 96 whatever the SDP said, so a 4-byte dynamic payload is read as an event too.
-                if (_dtmf.Offer(p) is { } digit)
-                {
-                    Digit?.Invoke(digit);
-                }
+                Digit?.Invoke(digit);
             }
         }
-    }
-
-    private static byte[] PayloadTypeTagged(in RtpPacket p)
-    {
-        var b = new byte[p.Payload.Length + 1];
-        b[0] = (byte)p.PayloadType;
-        p.Payload.Span.CopyTo(b.AsSpan(1));
-        return b;
     }
 
     /// <summary>Fills one 20 ms frame of received audio; false (and silence) when none is buffered.</summary>
@@ -119,14 +117,14 @@ internal sealed class RtpSession : IAsyncDisposable
         {
             while (_pcmCount < FrameSamples)
             {
-                var payload = _jitter.Take();
-                if (payload is null)
+                var n = _jitter.Take(_payload, out var pt);
+                if (n < 0)
                 {
                     break;
                 }
 
-                var n = Math.Min(payload.Length - 1, _pcm.Length - _pcmCount);
-                G711.Decode(payload[0], payload.AsSpan(1, n), _pcm.AsSpan(_pcmCount, n));
+                n = Math.Min(n, _pcm.Length - _pcmCount);
+                G711.Decode(pt, _payload.AsSpan(0, n), _pcm.AsSpan(_pcmCount, n));
                 _pcmCount += n;
             }
 
@@ -147,7 +145,7 @@ internal sealed class RtpSession : IAsyncDisposable
     public void SendFrame(ReadOnlySpan<short> frame)
     {
         var remote = _remote;
-        if (remote is null)
+        if (remote is null || Volatile.Read(ref _disposed) != 0)
         {
             return;
         }
@@ -156,36 +154,235 @@ internal sealed class RtpSession : IAsyncDisposable
         G711.Encode(PayloadType, frame[..FrameSamples], payload);
         var n = RtpPacket.Write(_sendBuffer, PayloadType, false, _seq++, _timestamp, _ssrc, payload);
         _timestamp += FrameSamples;
-        try
+        if (_port.Send(_sendBuffer.AsSpan(0, n), remote.Address))
         {
-            _socket.SendTo(_sendBuffer.AsSpan(0, n), SocketFlags.None, remote);
             Interlocked.Increment(ref _sent);
-        }
-        catch (SocketException)
-        {
-            // peer gone; the RTP timeout or BYE ends the call
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
-            return;
+            return ValueTask.CompletedTask;
         }
 
-        await _stop.CancelAsync().ConfigureAwait(false);
-        _socket.Dispose();
+        _port.Detach(this);
+        if (_pool is not null)
+        {
+            _pool.Return(_port);
+        }
+        else
+        {
+            _port.Dispose();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>A peer's address serialized once, so sends need no per-packet conversion.</summary>
+    private sealed class RemoteAddress
+    {
+        public RemoteAddress(IPEndPoint endPoint) => Address = endPoint.Serialize();
+
+        public RemoteAddress(SocketAddress from)
+        {
+            Address = new SocketAddress(from.Family, from.Size);
+            from.Buffer.Span[..from.Size].CopyTo(Address.Buffer.Span);
+        }
+
+        public SocketAddress Address { get; }
+
+        public bool Matches(SocketAddress other) =>
+            other.Size == Address.Size && other.Buffer.Span[..other.Size].SequenceEqual(Address.Buffer.Span[..Address.Size]);
+    }
+}
+
+/// <summary>Receives the datagrams of an <see cref="RtpPort"/> while attached to it.</summary>
+internal interface IRtpReceiver
+{
+    void OnDatagram(ReadOnlyMemory<byte> data, SocketAddress from);
+}
+
+/// <summary>
+/// One UDP port for RTP with its receive loop always running (zero-allocation receives into one buffer); a session
+/// attaches to it for a call and detaches after. Datagrams that arrive while no session is attached are dropped.
+/// </summary>
+internal sealed class RtpPort : IDisposable
+{
+    private readonly Socket _socket;
+    private readonly CancellationTokenSource _stop = new();
+    private volatile IRtpReceiver? _receiver;
+
+    private RtpPort(Socket socket)
+    {
+        _socket = socket;
+        LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
+        _ = ReceiveLoop();
+    }
+
+    public IPEndPoint LocalEndPoint { get; }
+
+    public static RtpPort Open(IPAddress bind)
+    {
+        var socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
-            await _loop.ConfigureAwait(false);
+            socket.Bind(new IPEndPoint(bind, 0));
+            return new RtpPort(socket);
         }
-        catch (OperationCanceledException)
+        catch
         {
+            socket.Dispose();
+            throw;
         }
     }
 
-    private int _disposed;
+    public void Attach(IRtpReceiver receiver) => _receiver = receiver;
+
+    public void Detach(IRtpReceiver receiver) => Interlocked.CompareExchange(ref _receiver, null, receiver);
+
+    public bool Send(ReadOnlySpan<byte> datagram, SocketAddress remote)
+    {
+        try
+        {
+            _socket.SendTo(datagram, SocketFlags.None, remote);
+            return true;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return false; // peer gone; the RTP timeout or BYE ends the call
+        }
+    }
+
+    private async Task ReceiveLoop()
+    {
+        await Task.Yield();
+        var buffer = new byte[2048];
+        var from = new SocketAddress(_socket.AddressFamily);
+        while (!_stop.IsCancellationRequested)
+        {
+            int n;
+            try
+            {
+                n = await _socket.ReceiveFromAsync(buffer.AsMemory(), SocketFlags.None, from, _stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                continue;
+            }
+
+            try
+            {
+                _receiver?.OnDatagram(buffer.AsMemory(0, n), from);
+            }
+#pragma warning disable CA1031 // a bad packet or a handler failure must not stop the port
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _socket.Dispose();
+        _stop.Dispose();
+    }
+}
+
+/// <summary>
+/// Pre-opened RTP ports (端口池): calls rent a port instead of creating and binding a socket on the signalling path, and
+/// give it back when they end (first in, first out, so a port rests as long as possible before reuse). Refilled in the
+/// background when it runs low.
+/// </summary>
+internal sealed class RtpPortPool : IDisposable
+{
+    private readonly ConcurrentQueue<RtpPort> _free = new();
+    private readonly IPAddress _bind;
+    private readonly int _size;
+    private int _refilling;
+    private int _opened;
+    private volatile bool _disposed;
+
+    public RtpPortPool(IPAddress bind, int size)
+    {
+        _bind = bind;
+        _size = Math.Max(size, 2);
+        for (var i = 0; i < _size; i++)
+        {
+            _free.Enqueue(RtpPort.Open(bind));
+        }
+
+        _opened = _size;
+    }
+
+    /// <summary>Ports waiting to be rented.</summary>
+    public int Available => _free.Count;
+
+    /// <summary>Ports opened since start (pool size plus what load added).</summary>
+    public int Opened => Volatile.Read(ref _opened);
+
+    public RtpPort Rent()
+    {
+        if (!_free.TryDequeue(out var port))
+        {
+            Interlocked.Increment(ref _opened);
+            port = RtpPort.Open(_bind); // empty: open on the spot rather than fail the call
+        }
+
+        if (_free.Count < _size / 4 && Interlocked.CompareExchange(ref _refilling, 1, 0) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static p => p.Refill(), this, preferLocal: false);
+        }
+
+        return port;
+    }
+
+    public void Return(RtpPort port)
+    {
+        if (_disposed)
+        {
+            port.Dispose();
+            return;
+        }
+
+        _free.Enqueue(port);
+    }
+
+    private void Refill()
+    {
+        try
+        {
+            while (!_disposed && _free.Count < _size)
+            {
+                _free.Enqueue(RtpPort.Open(_bind));
+                Interlocked.Increment(ref _opened);
+            }
+        }
+        catch (SocketException)
+        {
+            // out of ports or descriptors: Rent opens on demand and reports it
+        }
+        finally
+        {
+            Volatile.Write(ref _refilling, 0);
+        }
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        while (_free.TryDequeue(out var p))
+        {
+            p.Dispose();
+        }
+    }
 }
 
 /// <summary>Anything the media clock drives every 20 ms.</summary>
@@ -212,7 +409,15 @@ internal sealed class MediaClock : IAsyncDisposable
         }
     }
 
+    /// <summary>Ticks caught up in a burst to keep cadence, at most <see cref="MaxCatchUp"/> at a time.</summary>
+    public const int MaxCatchUp = 50;
+
     public long LateTicks => _shards.Sum(s => s.LateTicks);
+
+    public long SkippedTicks => _shards.Sum(s => s.SkippedTicks);
+
+    /// <summary>Time the pacing threads spent on media work since start, summed over shards.</summary>
+    public TimeSpan Busy => TimeSpan.FromSeconds(_shards.Sum(s => s.BusyTicks) / (double)System.Diagnostics.Stopwatch.Frequency);
 
     public int Count => _shards.Sum(s => s.Count);
 
@@ -252,7 +457,14 @@ internal sealed class MediaClock : IAsyncDisposable
             _thread.Start();
         }
 
+        /// <summary>Ticks run later than their 20 ms slot (caught up in a burst).</summary>
         public long LateTicks { get; private set; }
+
+        /// <summary>Ticks not run at all because the thread was more than <see cref="MaxCatchUp"/> ticks behind.</summary>
+        public long SkippedTicks { get; private set; }
+
+        /// <summary>Stopwatch ticks spent running calls' media work (the rest is sleep).</summary>
+        public long BusyTicks { get; private set; }
 
         public int Count => Snapshot().Length;
 
@@ -304,12 +516,19 @@ internal sealed class MediaClock : IAsyncDisposable
             while (!_stopping)
             {
                 var due = sw.ElapsedMilliseconds / 20;
-                if (due - done > 5)
+                var behind = due - done;
+                if (behind > MaxCatchUp)
                 {
-                    LateTicks += due - done - 1;
-                    done = due - 1; // too far behind: skip rather than burst
+                    SkippedTicks += behind - MaxCatchUp;
+                    done = due - MaxCatchUp; // a second behind: skip the rest rather than burst forever
                 }
 
+                if (behind > 1)
+                {
+                    LateTicks += Math.Min(behind, MaxCatchUp) - 1;
+                }
+
+                var started = sw.ElapsedTicks;
                 while (done < due)
                 {
                     done++;
@@ -327,6 +546,7 @@ internal sealed class MediaClock : IAsyncDisposable
                     }
                 }
 
+                BusyTicks += sw.ElapsedTicks - started;
                 var next = ((done + 1) * 20) - sw.ElapsedMilliseconds;
                 if (next > 1)
                 {

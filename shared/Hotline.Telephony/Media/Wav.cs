@@ -49,61 +49,186 @@ internal static class WavReader
     }
 }
 
-/// <summary>Writes an 8 kHz 16-bit WAV of one or two channels as frames arrive; the header is fixed on dispose.</summary>
+/// <summary>
+/// Writes an 8 kHz 16-bit WAV of one or two channels as frames arrive (录音). Frames are gathered in memory and the file
+/// is created, written and closed by <see cref="DiskWriter"/>'s thread, so neither the call's signalling nor the media
+/// clock ever waits for the disk. The header is fixed when the writer completes.
+/// </summary>
 internal sealed class WavWriter : IDisposable
 {
-    private readonly FileStream _stream;
+    private const int ChunkBytes = 32 * 1024;
     private readonly int _channels;
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private byte[] _chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkBytes);
+    private int _fill;
     private long _dataBytes;
+    private bool _completed;
+    private FileStream? _stream; // the disk thread's alone
 
     public WavWriter(string path, int channels)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        _stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 16384);
-        _channels = channels;
-        _stream.Write(new byte[44]);
         Path_ = path;
+        _channels = channels;
     }
 
     public string Path_ { get; }
 
     public TimeSpan Duration => TimeSpan.FromSeconds(_dataBytes / 2.0 / _channels / 8000);
 
+    /// <summary>Completes once the file is closed with its header (or writing it failed, see <see cref="Failed"/>).</summary>
+    public Task Closed => _closed.Task;
+
+    public string? Failed { get; private set; }
+
     /// <summary>Writes one frame; for stereo, left and right are interleaved (missing side = silence).</summary>
     public void Write(ReadOnlySpan<short> left, ReadOnlySpan<short> right = default)
     {
-        var n = Math.Max(left.Length, right.Length);
-        Span<byte> buf = stackalloc byte[n * 2 * _channels];
-        for (var i = 0; i < n; i++)
+        if (_completed)
         {
-            BinaryPrimitives.WriteInt16LittleEndian(buf[(i * 2 * _channels)..], i < left.Length ? left[i] : (short)0);
-            if (_channels == 2)
+            return;
+        }
+
+        var n = Math.Max(left.Length, right.Length);
+        var bytes = n * 2 * _channels;
+        if (_fill + bytes > _chunk.Length)
+        {
+            Flush();
+        }
+
+        var buf = _chunk.AsSpan(_fill, bytes);
+        if (_channels == 1)
+        {
+            for (var i = 0; i < n; i++)
             {
+                BinaryPrimitives.WriteInt16LittleEndian(buf[(i * 2)..], i < left.Length ? left[i] : (short)0);
+            }
+        }
+        else
+        {
+            for (var i = 0; i < n; i++)
+            {
+                BinaryPrimitives.WriteInt16LittleEndian(buf[(i * 4)..], i < left.Length ? left[i] : (short)0);
                 BinaryPrimitives.WriteInt16LittleEndian(buf[((i * 4) + 2)..], i < right.Length ? right[i] : (short)0);
             }
         }
 
-        _stream.Write(buf);
-        _dataBytes += buf.Length;
+        _fill += bytes;
+        _dataBytes += bytes;
     }
 
-    public void Dispose()
+    private void Flush()
     {
-        Span<byte> h = stackalloc byte[44];
-        "RIFF"u8.CopyTo(h);
-        BinaryPrimitives.WriteInt32LittleEndian(h[4..], (int)(36 + _dataBytes));
-        "WAVEfmt "u8.CopyTo(h[8..]);
-        BinaryPrimitives.WriteInt32LittleEndian(h[16..], 16);
-        BinaryPrimitives.WriteInt16LittleEndian(h[20..], 1);
-        BinaryPrimitives.WriteInt16LittleEndian(h[22..], (short)_channels);
-        BinaryPrimitives.WriteInt32LittleEndian(h[24..], 8000);
-        BinaryPrimitives.WriteInt32LittleEndian(h[28..], 8000 * 2 * _channels);
-        BinaryPrimitives.WriteInt16LittleEndian(h[32..], (short)(2 * _channels));
-        BinaryPrimitives.WriteInt16LittleEndian(h[34..], 16);
-        "data"u8.CopyTo(h[36..]);
-        BinaryPrimitives.WriteInt32LittleEndian(h[40..], (int)_dataBytes);
-        _stream.Position = 0;
-        _stream.Write(h);
-        _stream.Dispose();
+        var full = _chunk;
+        var len = _fill;
+        _chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        _fill = 0;
+        DiskWriter.Instance.Enqueue(new DiskWriter.Op(this, full, len, Close: false));
     }
+
+    /// <summary>Hands the rest to the disk thread and closes the file there; await <see cref="Closed"/> to know it is done.</summary>
+    public Task CompleteAsync()
+    {
+        if (!_completed)
+        {
+            _completed = true;
+            var last = _chunk;
+            var len = _fill;
+            _fill = 0;
+            DiskWriter.Instance.Enqueue(new DiskWriter.Op(this, last, len, Close: true));
+        }
+
+        return _closed.Task;
+    }
+
+    /// <summary>Completes and waits for the file (for callers off the hot path, such as tests).</summary>
+    public void Dispose() => CompleteAsync().GetAwaiter().GetResult();
+
+    /// <summary>Runs on the disk thread.</summary>
+    internal void Apply(byte[] data, int length, bool close)
+    {
+        try
+        {
+            if (_stream is null && Failed is null)
+            {
+                DiskWriter.EnsureDirectory(Path.GetDirectoryName(Path.GetFullPath(Path_))!);
+                _stream = new FileStream(Path_, FileMode.Create, FileAccess.Write, FileShare.Read, 1);
+                _stream.Write(new byte[44]);
+            }
+
+            _stream?.Write(data, 0, length);
+            if (close && _stream is not null)
+            {
+                _stream.Position = 0;
+                _stream.Write(Header());
+                _stream.Dispose();
+                _stream = null;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Failed = ex.Message;
+            _stream?.Dispose();
+            _stream = null;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(data);
+            if (close)
+            {
+                _closed.TrySetResult();
+            }
+        }
+    }
+
+    private byte[] Header()
+    {
+        var h = new byte[44];
+        "RIFF"u8.CopyTo(h);
+        BinaryPrimitives.WriteInt32LittleEndian(h.AsSpan(4), (int)(36 + _dataBytes));
+        "WAVEfmt "u8.CopyTo(h.AsSpan(8));
+        BinaryPrimitives.WriteInt32LittleEndian(h.AsSpan(16), 16);
+        BinaryPrimitives.WriteInt16LittleEndian(h.AsSpan(20), 1);
+        BinaryPrimitives.WriteInt16LittleEndian(h.AsSpan(22), (short)_channels);
+        BinaryPrimitives.WriteInt32LittleEndian(h.AsSpan(24), 8000);
+        BinaryPrimitives.WriteInt32LittleEndian(h.AsSpan(28), 8000 * 2 * _channels);
+        BinaryPrimitives.WriteInt16LittleEndian(h.AsSpan(32), (short)(2 * _channels));
+        BinaryPrimitives.WriteInt16LittleEndian(h.AsSpan(34), 16);
+        "data"u8.CopyTo(h.AsSpan(36));
+        BinaryPrimitives.WriteInt32LittleEndian(h.AsSpan(40), (int)_dataBytes);
+        return h;
+    }
+}
+
+/// <summary>
+/// The one thread that touches recording files: creates folders, opens, appends and closes, in the order
+/// the calls handed the work over. Keeps file system latency off SIP handling and the media clock.
+/// </summary>
+internal sealed class DiskWriter
+{
+    private readonly System.Collections.Concurrent.BlockingCollection<Op> _ops = new();
+
+    private DiskWriter()
+    {
+        new Thread(Run) { IsBackground = true, Name = "hotline-recording-disk" }.Start();
+    }
+
+    public static DiskWriter Instance { get; } = new();
+
+    /// <summary>Operations waiting for the disk.</summary>
+    public int Pending => _ops.Count;
+
+    public void Enqueue(Op op) => _ops.Add(op);
+
+    public static void EnsureDirectory(string folder) => Directory.CreateDirectory(folder);
+
+    private void Run()
+    {
+        foreach (var op in _ops.GetConsumingEnumerable())
+        {
+            op.Writer.Apply(op.Data, op.Length, op.Close);
+        }
+    }
+
+    /// <summary>One write (and maybe close) for one file.</summary>
+    internal readonly record struct Op(WavWriter Writer, byte[] Data, int Length, bool Close);
 }

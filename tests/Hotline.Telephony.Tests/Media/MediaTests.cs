@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 using Hotline.Telephony.Media;
 
@@ -43,37 +44,134 @@ public class MediaTests
         }
     }
 
+    private static int? TakeOne(JitterBuffer jb)
+    {
+        var buf = new byte[JitterBuffer.MaxPayload];
+        var n = jb.Take(buf, out _);
+        return n < 0 ? null : buf[0];
+    }
+
     [Fact]
     public void Jitter_buffer_reorders_drops_duplicates_and_counts_loss()
     {
         var jb = new JitterBuffer(depth: 3);
-        jb.Put(10, [10]);
-        jb.Put(12, [12]);
-        Assert.Null(jb.Take()); // priming
-        jb.Put(11, [11]);
-        jb.Put(11, [11]);
-        jb.Put(14, [14]);
-        Assert.Equal(10, jb.Take()![0]);
-        Assert.Equal(11, jb.Take()![0]);
-        Assert.Equal(12, jb.Take()![0]);
-        Assert.Null(jb.Take()); // 13 is missing: a gap frame, counted as lost
-        Assert.Equal(14, jb.Take()![0]);
-        Assert.Equal(1, jb.Lost);
-        jb.Put(9, [9]);
+        jb.Put(10, 8, [10]);
+        jb.Put(12, 8, [12]);
+        Assert.Null(TakeOne(jb)); // priming
+        jb.Put(11, 8, [11]);
+        jb.Put(11, 8, [11]);
+        jb.Put(14, 8, [14]);
+        Assert.Equal(10, TakeOne(jb));
+        Assert.Equal(11, TakeOne(jb));
+        Assert.Equal(12, TakeOne(jb));
+        Assert.Null(TakeOne(jb)); // 13 is missing: a gap frame
+        Assert.Equal(14, TakeOne(jb));
+        Assert.Equal(1, jb.Lost); // 10..14 expected, 4 received
+        Assert.Equal(1, jb.Gaps);
+        jb.Put(13, 8, [13]); // arrives after its playout time: received, so no longer lost, but discarded
+        Assert.Equal(0, jb.Lost);
         Assert.Equal(1, jb.Late);
-        Assert.Equal(4, jb.Received);
+        Assert.Equal(1, jb.Discarded);
+        Assert.Equal(5, jb.Received);
     }
 
     [Fact]
     public void Jitter_buffer_handles_sequence_wrap()
     {
         var jb = new JitterBuffer(depth: 2);
-        jb.Put(65534, [1]);
-        jb.Put(65535, [2]);
-        jb.Put(0, [3]);
-        jb.Put(1, [4]);
-        Assert.Equal([1, 2, 3, 4], Enumerable.Range(0, 4).Select(_ => (int)jb.Take()![0]).ToArray());
+        jb.Put(65534, 8, [1]);
+        jb.Put(65535, 8, [2]);
+        jb.Put(0, 8, [3]);
+        jb.Put(1, 8, [4]);
+        Assert.Equal([1, 2, 3, 4], Enumerable.Range(0, 4).Select(_ => TakeOne(jb) ?? -1).ToArray());
         Assert.Equal(0, jb.Lost);
+    }
+
+    [Fact]
+    public void Jitter_buffer_counts_a_stalled_reader_as_discarded_not_as_network_loss()
+    {
+        var jb = new JitterBuffer(depth: 3);
+        for (var i = 0; i < 200; i++)
+        {
+            jb.Put((ushort)(60000 + i), 0, [(byte)i]); // the media clock stalls: nobody takes for 4 s
+        }
+
+        Assert.Equal(0, jb.Lost);
+        Assert.Equal(200 - 64, jb.Overrun);
+        Assert.Equal(200 - 64, jb.Discarded);
+        Assert.Equal(64, jb.Count);
+        Assert.Equal(136, TakeOne(jb)); // the oldest packet still held, in order from there
+        Assert.Equal(137, TakeOne(jb));
+    }
+
+    [Fact]
+    public void Jitter_buffer_copies_payloads_into_its_ring()
+    {
+        var jb = new JitterBuffer(depth: 1);
+        var payload = Enumerable.Range(0, 240).Select(i => (byte)i).ToArray(); // 30 ms packet
+        jb.Put(7, 8, payload);
+        payload[0] = 99; // the caller's receive buffer is reused for the next datagram
+        var buf = new byte[JitterBuffer.MaxPayload];
+        Assert.Equal(240, jb.Take(buf, out var pt));
+        Assert.Equal(8, pt);
+        Assert.Equal(0, buf[0]);
+        Assert.Equal(239, buf[239]);
+    }
+
+    [Fact]
+    public async Task Rtp_port_pool_hands_out_open_ports_and_reuses_returned_ones()
+    {
+        using var pool = new RtpPortPool(IPAddress.Loopback, 4);
+        Assert.Equal(4, pool.Available);
+        var a = new RtpSession(pool);
+        var b = new RtpSession(pool);
+        Assert.NotEqual(a.LocalEndPoint.Port, b.LocalEndPoint.Port);
+        a.SetRemote(b.LocalEndPoint);
+        a.PayloadType = 0;
+        var tone = Enumerable.Range(0, RtpSession.FrameSamples).Select(i => (short)(4000 * Math.Sin(i / 3.0))).ToArray();
+        for (var i = 0; i < 5; i++)
+        {
+            a.SendFrame(tone);
+        }
+
+        await Poller.UntilAsync(() => b.AudioPacketsReceived == 5, TimeSpan.FromSeconds(10));
+        var frame = new short[RtpSession.FrameSamples];
+        Assert.True(b.ReadFrame(frame));
+        Assert.True(frame.Zip(tone).All(p => Math.Abs(p.First - p.Second) < 300)); // µ-law round trip
+        Assert.Equal(0, b.Lost);
+        var port = a.LocalEndPoint.Port;
+        await a.DisposeAsync();
+        await b.DisposeAsync();
+        var reused = Enumerable.Range(0, 6).Select(_ => new RtpSession(pool)).ToList();
+        Assert.Contains(reused, s => s.LocalEndPoint.Port == port); // returned ports are rented again
+        Assert.True(pool.Opened >= 6);
+        foreach (var s in reused)
+        {
+            await s.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Media_clock_ticks_every_20_ms_on_its_threads()
+    {
+        await using var clock = new MediaClock(threads: 2);
+        var ticker = new CountingTicker();
+        clock.Add(ticker);
+        await Poller.UntilAsync(() => ticker.Count >= 10, TimeSpan.FromSeconds(20));
+        clock.Remove(ticker);
+        var after = ticker.Count;
+        await Task.Delay(100);
+        Assert.InRange(ticker.Count, after, after + 1);
+        Assert.True(clock.Busy >= TimeSpan.Zero);
+    }
+
+    private sealed class CountingTicker : IMediaTicker
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public void Tick() => Interlocked.Increment(ref _count);
     }
 
     [Fact]
