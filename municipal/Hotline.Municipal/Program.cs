@@ -1,7 +1,10 @@
 using Hotline.Directory;
 using Hotline.Federation;
 using Hotline.Identity;
+using Hotline.Municipal.Composition;
 using Hotline.ServiceDefaults;
+using Hotline.Telephony;
+using Hotline.Ticketing;
 using Hotline.Web;
 
 namespace Hotline.Municipal;
@@ -20,7 +23,10 @@ public sealed class Program
         builder.AddIdentityModule();
         builder.AddWebModule();
         builder.AddDirectoryModule();
+        builder.AddTicketingModule();
+        builder.AddTelephonyModule();
         builder.AddFederationModule();
+        builder.AddCityComposition();
 
         var app = builder.Build();
         app.UseServiceDefaults();
@@ -28,6 +34,9 @@ public sealed class Program
         app.MapIdentityEndpoints();
         app.MapWebPages();
         app.MapDirectoryEndpoints();
+        app.MapTicketingEndpoints();
+        app.MapTelephonyEndpoints();
+        app.MapCityEndpoints();
         app.MapFederationEndpoints();
         app.Run();
     }

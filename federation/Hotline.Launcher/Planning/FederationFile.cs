@@ -53,7 +53,9 @@ internal static class FederationFile
             {
                 ["password"] = plan.DemoPassword,
                 ["users"] = Array(plan.Users.Where(u => startedIds.Contains(u.Node)),
-                    u => new JsonObject { ["node"] = u.Node, ["user"] = u.User, ["role"] = u.Role }),
+                    u => u.Extension is null
+                        ? new JsonObject { ["node"] = u.Node, ["user"] = u.User, ["role"] = u.Role }
+                        : new JsonObject { ["node"] = u.Node, ["user"] = u.User, ["role"] = u.Role, ["extension"] = u.Extension }),
                 ["clients"] = Array(plan.Clients.Where(c => startedIds.Contains(c.Node)),
                     c => new JsonObject { ["node"] = c.Node, ["clientId"] = c.ClientId, ["clientSecret"] = c.ClientSecret }),
                 ["extensions"] = Array(plan.Extensions.Where(e => startedIds.Contains(e.Node)),

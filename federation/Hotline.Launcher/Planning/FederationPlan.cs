@@ -16,7 +16,7 @@ internal sealed record ProcessPlan(
     IReadOnlyDictionary<string, string> Environment);
 
 /// <summary>A demo login or client shown in <c>federation.json</c>.</summary>
-internal sealed record DemoUser(string Node, string User, string Role);
+internal sealed record DemoUser(string Node, string User, string Role, string? Extension = null);
 
 internal sealed record DemoClient(string Node, string ClientId, string ClientSecret);
 
@@ -37,6 +37,12 @@ internal sealed class FederationPlan
         ("agent1", HotlineRoles.Agent), ("agent2", HotlineRoles.Agent), ("lead1", HotlineRoles.TeamLead),
         ("inspector1", HotlineRoles.QualityInspector), ("handler1", HotlineRoles.Handler),
         ("reviewer1", HotlineRoles.Reviewer), ("enterprise1", HotlineRoles.Enterprise), ("admin1", HotlineRoles.Administrator),
+    ];
+
+    /// <summary>The demo staff who answer calls, each on their own extension (the CTI's "agent themself").</summary>
+    internal static readonly (string User, string Extension)[] AgentExtensions =
+    [
+        ("agent1", "8001"), ("agent2", "8002"), ("lead1", "8003"),
     ];
 
     private static readonly (string User, string Role)[] OversightUsers =
@@ -92,7 +98,8 @@ internal sealed class FederationPlan
             var demoSecret = state.GetSecret($"{node.Id}/demo-{node.Id}");
             clients.Add(new DemoClient(node.Id!, $"demo-{node.Id}", demoSecret));
             var people = node.NodeTier == NodeTier.Municipal ? CityUsers : OversightUsers;
-            users.AddRange(people.Select(p => new DemoUser(node.Id!, p.User, p.Role)));
+            users.AddRange(people.Select(p => new DemoUser(node.Id!, p.User, p.Role,
+                node.RunsSip ? AgentExtensions.FirstOrDefault(a => a.User == p.User).Extension : null)));
             if (node.RunsSip)
             {
                 for (var e = 1; e <= ExtensionsPerCity; e++)
@@ -102,6 +109,12 @@ internal sealed class FederationPlan
                     extensions.Add(new DemoExtension(node.Id!, extension, extPassword));
                     env[$"Sip__Extensions__{e - 1}__Extension"] = extension;
                     env[$"Sip__Extensions__{e - 1}__Password"] = extPassword;
+                }
+
+                for (var a = 0; a < AgentExtensions.Length; a++)
+                {
+                    env[$"AgentExtensions__Agents__{a}__User"] = AgentExtensions[a].User;
+                    env[$"AgentExtensions__Agents__{a}__Extension"] = AgentExtensions[a].Extension;
                 }
             }
 
@@ -130,6 +143,9 @@ internal sealed class FederationPlan
             Extensions = extensions,
         };
     }
+
+    /// <summary>Each city's own digest realm, so a registration at one city is no credential at another.</summary>
+    public static string SipRealm(string nodeId) => $"{nodeId}.12328.local";
 
     public static string HostProject(NodeTier tier) => tier switch
     {
@@ -193,7 +209,8 @@ internal sealed class FederationPlan
         env["Identity__Demo__Enabled"] = "true";
         env["Identity__Demo__Password"] = password;
 
-        // The clients this node's IdP accepts: its demo client, each neighbour, and (national) the gateway.
+        // The clients this node's IdP accepts: its demo client and each neighbour. The gateway reads the public
+        // directory and forwards callers' own tokens, so it needs no client of its own.
         var clients = new List<(string ClientId, string DisplayName, string[] Roles)>
         {
             ($"demo-{id}", $"演示客户端 {node.Name}", node.NodeTier == NodeTier.Municipal
@@ -208,10 +225,6 @@ internal sealed class FederationPlan
 
         neighbours.AddRange(children);
         clients.AddRange(neighbours.Select(n => ($"node-{n.Id}", $"节点 {n.Name}", new[] { HotlineRoles.Node })));
-        if (node.NodeTier == NodeTier.National && topology.HasGateway)
-        {
-            clients.Add(("gateway", "国家网关", [HotlineRoles.Node]));
-        }
 
         for (var i = 0; i < clients.Count; i++)
         {
@@ -240,6 +253,7 @@ internal sealed class FederationPlan
             env["Sip__Udp"] = sipEndpoint;
             env["Sip__Tcp"] = sipEndpoint;
             env["Sip__Hotline"] = SipHotline;
+            env["Sip__Realm"] = SipRealm(id);
         }
 
         return env;

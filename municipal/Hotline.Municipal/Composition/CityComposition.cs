@@ -1,0 +1,35 @@
+using Hotline.ServiceDefaults;
+using Hotline.Telephony;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Hotline.Municipal.Composition;
+
+/// <summary>
+/// What only a city host can do because it composes both telephony and ticketing: voicemail becomes a case, recordings
+/// play from the case page, staff accounts are tied to their SIP extensions. No business rules live here; each adapter
+/// calls the modules' public contracts.
+/// </summary>
+internal static class CityComposition
+{
+    /// <summary>Call after <c>AddTicketingModule()</c> and <c>AddTelephonyModule()</c>.</summary>
+    public static IHostApplicationBuilder AddCityComposition(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.Replace(ServiceDescriptor.Singleton<IVoicemailSink, VoicemailToCase>());
+
+        services.AddOptions<AgentExtensionOptions>()
+            .Bind(builder.Configuration.GetSection(AgentExtensionOptions.SectionName))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AgentExtensionOptions>, AgentExtensionValidator>();
+        services.AddStartupTask<AgentExtensionSeeder>();
+        return builder;
+    }
+
+    /// <summary>Maps the city's own endpoints (recording playback).</summary>
+    public static IEndpointRouteBuilder MapCityEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapRecordings();
+        return app;
+    }
+}
