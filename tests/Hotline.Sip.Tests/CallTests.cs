@@ -113,6 +113,8 @@ public sealed class CallTests(ITestOutputHelper output)
         var cdr = await Poller.Value(() => host.Engine.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
         Assert.Equal("abandoned", cdr.Outcome);
         Assert.Equal(1, host.Engine.Calls.Acd.Queues().Single(q => q.Name == "inquiry").Abandoned);
+        var kept = host.Engine.Calls.Callbacks.List().Single(); // 放弃呼叫 kept for a call-back
+        Assert.Equal((Hotline.Telephony.CallControl.CallbackRequest.Abandoned, "13800138000", "inquiry"), (kept.Reason, kept.Caller, kept.Queue));
         Assert.Equal(AgentState.Ready, host.Engine.Calls.Acd.StateOf(EngineHost.Agent1));
     }
 

@@ -44,6 +44,9 @@ internal sealed class QueueStats
     public int AnsweredWithin15s;
     public int Abandoned;
     public int Overflowed;
+
+    /// <summary>Seconds of waiting per queue position of recently answered calls (newest last), for wait estimates.</summary>
+    public readonly Queue<double> RecentSecondsPerPosition = new();
 }
 
 /// <summary>
@@ -220,9 +223,42 @@ internal sealed class Acd
         }
     }
 
-    /// <summary>An agent answered: talking, with counters and service level.</summary>
-    public void Answered(string extension, string queue, TimeSpan waited)
+    /// <summary>How many recent answers the wait estimate averages over.</summary>
+    public const int EstimateWindow = 20;
+
+    /// <summary>
+    /// Estimated wait (预计等待时间) for a caller at <paramref name="position"/> (1 = next): the average wait per queue
+    /// position of the last <see cref="EstimateWindow"/> answered calls of this queue, times the position; null while
+    /// the queue has no answered calls to go by.
+    /// </summary>
+    public TimeSpan? EstimatedWait(string queue, int position)
     {
+        lock (_gate)
+        {
+            if (!_stats.TryGetValue(queue, out var s) || s.RecentSecondsPerPosition.Count == 0)
+            {
+                return null;
+            }
+
+            return TimeSpan.FromSeconds(s.RecentSecondsPerPosition.Average() * Math.Max(1, position));
+        }
+    }
+
+    /// <summary>An agent answered: talking, with counters and service level.</summary>
+    public void Answered(string extension, string queue, TimeSpan waited, int positionWhenQueued = 1)
+    {
+        lock (_gate)
+        {
+            if (_stats.TryGetValue(queue, out var st))
+            {
+                st.RecentSecondsPerPosition.Enqueue(Math.Max(0, waited.TotalSeconds) / Math.Max(1, positionWhenQueued));
+                while (st.RecentSecondsPerPosition.Count > EstimateWindow)
+                {
+                    st.RecentSecondsPerPosition.Dequeue();
+                }
+            }
+        }
+
         lock (_gate)
         {
             if (_agents.TryGetValue(extension, out var a))

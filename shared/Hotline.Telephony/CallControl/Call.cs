@@ -18,6 +18,9 @@ internal enum CallPhase
     Ringing,
     Talking,
     Voicemail,
+
+    /// <summary>Waited too long in a call-back queue: hearing the offer to press 1 for a call-back (回拨).</summary>
+    CallbackOffer,
     Ended,
 }
 
@@ -57,6 +60,9 @@ internal sealed class Call : IMediaTicker
     private string _outcome = "ended";
     private string _voicemailReason = "overflow";
     private volatile CallPhase _phase = CallPhase.Ivr;
+    private int _positionWhenQueued = 1;
+    private volatile bool _canRemoteAnswer;
+    private bool _callbackTaken;
 
     public Call(CallCenter center, ServerTransaction invite, SdpAudio? offer, string called, Registration? direct)
     {
@@ -95,6 +101,7 @@ internal sealed class Call : IMediaTicker
         CallPhase.Ringing => "ringing",
         CallPhase.Talking => "talking",
         CallPhase.Voicemail => "voicemail",
+        CallPhase.CallbackOffer => "callbackOffer",
         _ => "ended",
     };
 
@@ -175,11 +182,36 @@ internal sealed class Call : IMediaTicker
         {
             StartVoicemailRecording();
         }
+        else if (_phase == CallPhase.CallbackOffer && _callbackTaken)
+        {
+            _ = HangUpAllAsync("callback");
+        }
+        else if (_phase == CallPhase.CallbackOffer)
+        {
+            _menuTimer.Cancel();
+            _menuTimer = Engine.Wheel.Schedule(TimeSpan.FromSeconds(Options.MenuTimeoutSeconds), () => Post(() =>
+            {
+                if (_phase == CallPhase.CallbackOffer && !_callbackTaken)
+                {
+                    StartVoicemail("overflow"); // no key: leave a message instead
+                }
+            }));
+        }
     });
 
     private void OnDigit(char digit, string source)
     {
         TelephonyLog.Dtmf(_center.Logger, Id, digit, source);
+        if (_phase == CallPhase.CallbackOffer)
+        {
+            if (digit == '1' && !_callbackTaken)
+            {
+                AcceptCallback();
+            }
+
+            return;
+        }
+
         if (_phase != CallPhase.Ivr)
         {
             return;
@@ -204,6 +236,7 @@ internal sealed class Call : IMediaTicker
         _queuedAt ??= _center.Time.GetUtcNow();
         var q = _center.Acd.Queue(queue)!;
         _center.Acd.Enqueue(new QueuedCall(Id, queue, q.Priority, _queuedAt.Value));
+        _positionWhenQueued = _center.Acd.Ahead(Id, queue) + 1;
         TelephonyLog.CallState(_center.Logger, Id, SharedKernel.Masking.Phone(Caller), StateName);
         _center.Publish("queued", this, StateName);
         AnnouncePosition(first: true);
@@ -230,6 +263,12 @@ internal sealed class Call : IMediaTicker
             clips.Add(_center.Prompts.Position(ahead + 1));
         }
 
+        if (Options.AnnounceWaitTime && _center.Acd.EstimatedWait(Queue, ahead + 1) is { } estimate)
+        {
+            clips.Add(_center.Prompts.Wait(estimate));
+            _center.Publish("waitEstimate", this, ((int)estimate.TotalSeconds).ToString(CultureInfo.InvariantCulture));
+        }
+
         _player.Play(clips, _center.Prompts.MusicOnHold);
         _center.Publish("position", this, (ahead + 1).ToString(CultureInfo.InvariantCulture));
         _positionTimer = Engine.Wheel.Schedule(TimeSpan.FromSeconds(Options.PositionAnnouncementSeconds),
@@ -245,7 +284,55 @@ internal sealed class Call : IMediaTicker
 
         _center.Acd.Remove(Id, Queue);
         _center.Acd.Overflowed(Queue);
+        if (_center.Acd.Queue(Queue)?.Overflow == OverflowAction.Callback)
+        {
+            StartCallbackOffer();
+            return;
+        }
+
         StartVoicemail("overflow");
+    }
+
+    /// <summary>Answers and offers a call-back: 1 leaves the caller id on the call-back list; silence leads to voicemail.</summary>
+    private void StartCallbackOffer()
+    {
+        _positionTimer.Cancel();
+        _overflowTimer.Cancel();
+        _phase = CallPhase.CallbackOffer;
+        if (!_answered)
+        {
+            Answer();
+        }
+
+        _player.Finished -= OnPromptFinished;
+        _player.Finished += OnPromptFinished;
+        TelephonyLog.CallState(_center.Logger, Id, SharedKernel.Masking.Phone(Caller), StateName);
+        _center.Publish("callbackOffer", this, StateName);
+        _player.Play([_center.Prompts.Get(PromptLibrary.CallbackOffer)]);
+    }
+
+    private void AcceptCallback()
+    {
+        _menuTimer.Cancel();
+        _callbackTaken = true;
+        _outcome = "callback";
+        var waited = _center.Time.GetUtcNow() - (_queuedAt ?? Started);
+        var request = _center.Callbacks.Add(Id, Caller, Queue, CallbackRequest.Requested, _center.Time.GetUtcNow(), waited);
+        TelephonyLog.CallbackRequested(_center.Logger, request.Id, Id, request.Reason);
+        _player.Play([_center.Prompts.Get(PromptLibrary.CallbackConfirmed)]); // then hang up (OnPromptFinished)
+    }
+
+    /// <summary>The caller left while waiting: the number is kept for a call-back (放弃呼叫回拨).</summary>
+    private void KeepAbandonedForCallback()
+    {
+        if (Queue is null || _callbackTaken)
+        {
+            return;
+        }
+
+        var waited = _center.Time.GetUtcNow() - (_queuedAt ?? Started);
+        var request = _center.Callbacks.Add(Id, Caller, Queue, CallbackRequest.Abandoned, _center.Time.GetUtcNow(), waited);
+        TelephonyLog.CallbackRequested(_center.Logger, request.Id, Id, request.Reason);
     }
 
     private void StartVoicemail(string reason)
@@ -353,6 +440,17 @@ internal sealed class Call : IMediaTicker
     {
         if (response.StatusCode < 200)
         {
+            if (response.StatusCode > 100 && response.ToTag is { } earlyTag && !leg.Cancelled)
+            {
+                leg.RemoteTag ??= earlyTag; // early dialog: what a CTI "answer" (NOTIFY Event: talk) is sent in
+                if (NameAddress.TryParse(response.Headers["Contact"], out var early))
+                {
+                    leg.Contact = early.Uri;
+                }
+
+                _canRemoteAnswer = _phase == CallPhase.Ringing;
+            }
+
             if (_direct is not null && response.StatusCode is 180 or 183 && !_answered && !_invite.IsFinal)
             {
                 _invite.SendResponse(_invite.Request.CreateResponse(180, toTag: _localTag));
@@ -426,7 +524,7 @@ internal sealed class Call : IMediaTicker
         _answeredAt = _center.Time.GetUtcNow();
         if (Queue is not null)
         {
-            _center.Acd.Answered(leg.Extension, Queue, _answeredAt.Value - (_queuedAt ?? _answeredAt.Value));
+            _center.Acd.Answered(leg.Extension, Queue, _answeredAt.Value - (_queuedAt ?? _answeredAt.Value), _positionWhenQueued);
         }
         else if (_center.Acd.IsAgent(leg.Extension))
         {
@@ -484,6 +582,41 @@ internal sealed class Call : IMediaTicker
         }
 
         _rtpTimer = Engine.Wheel.Schedule(RtpCheckInterval, () => Post(CheckRtp));
+    }
+
+    /// <summary>True while an agent's phone rings in an early dialog that a CTI "answer" can act on.</summary>
+    public bool CanRemoteAnswer => _canRemoteAnswer && _phase == CallPhase.Ringing;
+
+    /// <summary>
+    /// CTI 应答: tells each ringing agent phone to go off hook, with a NOTIFY <c>Event: talk</c> in the early dialog
+    /// (the remote-answer event phones such as Yealink, Polycom and Snom act on); the call proceeds when its 200 arrives.
+    /// </summary>
+    public void RemoteAnswer()
+    {
+        if (_phase != CallPhase.Ringing)
+        {
+            return;
+        }
+
+        foreach (var leg in _attempts.Where(a => a.RemoteTag is not null && !a.Answered && !a.Cancelled))
+        {
+            var local = Engine.LocalFor(leg.Peer.Kind);
+            var notify = new SipRequest { Method = "NOTIFY", Uri = leg.Contact };
+            notify.Headers.Add("Via", $"SIP/2.0/{leg.Peer.ViaProtocol} {local};branch={SipEngine.NewBranch()};rport");
+            notify.Headers.Add("Max-Forwards", "70");
+            notify.Headers.Add("From", $"\"{Caller}\" <sip:{Caller}@{local}>;tag={leg.LocalTag}");
+            notify.Headers.Add("To", $"<sip:{leg.Extension}@{local}>;tag={leg.RemoteTag}");
+            notify.Headers.Add("Call-ID", leg.CallId);
+            notify.Headers.Add("CSeq", $"{leg.NextCSeq++} NOTIFY");
+            notify.Headers.Add("Contact", $"<sip:{Options.Hotline}@{local}>");
+            notify.Headers.Add("Event", "talk");
+            notify.Headers.Add("Subscription-State", "active");
+            var tx = Engine.Transactions.Send(notify, leg.Peer);
+            var extension = leg.Extension;
+            _ = tx.FinalResponse.ContinueWith(
+                r => _center.Publish("remoteAnswer", this, r.Result.StatusCode.ToString(CultureInfo.InvariantCulture), extension),
+                CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        }
     }
 
     public void OnAgentRetransmitted2xx(SipResponse response)
@@ -630,6 +763,7 @@ internal sealed class Call : IMediaTicker
         {
             _center.Acd.Remove(Id, Queue);
             _center.Acd.Abandoned(Queue);
+            KeepAbandonedForCallback();
         }
 
         _outcome = "abandoned";
@@ -760,6 +894,15 @@ internal sealed class Call : IMediaTicker
             _center.Acd.Remove(Id, Queue);
             _center.Acd.Abandoned(Queue);
             _outcome = "abandoned";
+            if (reason == "callerBye")
+            {
+                KeepAbandonedForCallback();
+            }
+        }
+        else if (_phase == CallPhase.CallbackOffer && reason == "callerBye" && !_callbackTaken)
+        {
+            _outcome = "abandoned";
+            KeepAbandonedForCallback(); // hung up during the call-back offer: still owed a call-back
         }
 
         await FinishAsync().ConfigureAwait(false);
@@ -868,7 +1011,7 @@ internal sealed class Call : IMediaTicker
         bye.Headers.Add("From", $"\"{Caller}\" <sip:{Caller}@{local}>;tag={leg.LocalTag}");
         bye.Headers.Add("To", $"<sip:{leg.Extension}@{local}>;tag={leg.RemoteTag}");
         bye.Headers.Add("Call-ID", leg.CallId);
-        bye.Headers.Add("CSeq", "2 BYE");
+        bye.Headers.Add("CSeq", $"{leg.NextCSeq++} BYE");
         var tx = Engine.Transactions.Send(bye, leg.Peer);
         var extension = leg.Extension;
         _ = tx.FinalResponse.ContinueWith(
@@ -952,5 +1095,6 @@ internal sealed class Call : IMediaTicker
         public bool Answered { get; set; }
         public bool Cancelled { get; set; }
         public bool Ended { get; set; }
+        public uint NextCSeq { get; set; } = 2;
     }
 }

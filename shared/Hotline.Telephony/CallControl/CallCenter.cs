@@ -37,6 +37,8 @@ internal sealed class CallCenter : IAsyncDisposable
         _events = events;
         Acd = new Acd(options.Queues, options.Extensions, time);
         Prompts = new PromptLibrary(Path.Combine(options.DataDirectory, "prompts"), Logger);
+        Callbacks = new CallbackList(Path.Combine(options.DataDirectory, "callbacks.jsonl"));
+        Callbacks.Changed += r => _events?.Publish(new CallEvent("callback", r.CallId, r.Caller, r.HandledBy, r.Queue, null, r.State, Time.GetUtcNow()));
         engine.Registrar.Changed += OnRegistrationChanged;
     }
 
@@ -53,6 +55,9 @@ internal sealed class CallCenter : IAsyncDisposable
     public Acd Acd { get; }
 
     public PromptLibrary Prompts { get; }
+
+    /// <summary>Abandoned and requested call-backs (回拨) for agents to work through.</summary>
+    public CallbackList Callbacks { get; }
 
     public MediaClock? Clock { get; private set; }
 
@@ -140,6 +145,18 @@ internal sealed class CallCenter : IAsyncDisposable
         }
 
         call.Post(() => call.HangUpAllAsync("cti"));
+        return true;
+    }
+
+    /// <summary>CTI answer: the ringing agent phone is told to go off hook; false when no phone rings for this call.</summary>
+    public bool Answer(string callId)
+    {
+        if (!_calls.TryGetValue(callId, out var call) || !call.CanRemoteAnswer)
+        {
+            return false;
+        }
+
+        call.Post(call.RemoteAnswer);
         return true;
     }
 

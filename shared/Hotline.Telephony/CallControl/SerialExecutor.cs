@@ -32,6 +32,7 @@ internal sealed class SerialExecutor(Action<Exception> onError)
         {
             while (_queue.TryDequeue(out var work))
             {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 try
                 {
                     await work().ConfigureAwait(false);
@@ -41,6 +42,10 @@ internal sealed class SerialExecutor(Action<Exception> onError)
 #pragma warning restore CA1031
                 {
                     onError(ex);
+                }
+                finally
+                {
+                    EngineCounters.AddActor(started);
                 }
             }
 

@@ -3,7 +3,10 @@ using Hotline.Telephony.Sip;
 
 namespace Hotline.Telephony.Cti;
 
-/// <summary>A CTI command on a call in progress (挂断 hang up; the call-control actions are refused with a reason).</summary>
+/// <summary>
+/// A CTI command on a call in progress: 应答 answer (the ringing agent phone goes off hook), 挂断 hang up; the
+/// call-control actions are refused with a reason.
+/// </summary>
 internal static class CallCommand
 {
     private static readonly HashSet<string> CallControlActions = new(StringComparer.Ordinal)
@@ -13,17 +16,24 @@ internal static class CallCommand
 
     public static Result<Unit> Handle(SipEngine engine, string callId, string action)
     {
-        if (action != "hangup" && !CallControlActions.Contains(action))
+        if (action is not ("hangup" or "answer") && !CallControlActions.Contains(action))
         {
             return Error.Validation(new Dictionary<string, string[]>
             {
-                ["action"] = [$"'{action}' is not a call action; use hangup, hold, resume, transfer, consult, conference, listen, whisper or barge."],
+                ["action"] = [$"'{action}' is not a call action; use answer, hangup, hold, resume, transfer, consult, conference, listen, whisper or barge."],
             });
         }
 
         if (!engine.Calls.Snapshot().Any(c => c.CallId == callId && c.State != "ended"))
         {
             return Error.NotFound("cti.call_not_found", $"No call {callId} is in progress.");
+        }
+
+        if (action == "answer")
+        {
+            return engine.Calls.Answer(callId)
+                ? Result.Ok()
+                : Error.Conflict("cti.not_ringing", "The call is not ringing at an agent's phone, so there is nothing to answer.");
         }
 
         if (action != "hangup")

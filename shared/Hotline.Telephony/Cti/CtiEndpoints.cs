@@ -44,7 +44,7 @@ internal static class CtiEndpoints
             .WithName("GetCtiCalls").WithSummary("Calls in progress (caller masked by role).");
         cti.MapPost("/calls/{callId}/{action}", (string callId, string action, SipEngine engine) =>
                 CallCommand.Handle(engine, callId, action).ToHttpResult(_ => TypedResults.Accepted((string?)null)))
-            .WithName("CtiCallCommand").WithSummary("Acts on a call: hangup today; hold, transfer and the rest come with call control.");
+            .WithName("CtiCallCommand").WithSummary("Acts on a call: answer (the ringing agent phone goes off hook) and hangup; hold, transfer and the rest come with call control.");
         cti.MapGet("/records", (SipEngine engine, HttpContext http) =>
             {
                 var full = CtiAccess.SeesFullNumbers(http.User);
@@ -52,6 +52,24 @@ internal static class CtiEndpoints
                     .Select(r => full ? r : r with { Caller = Masking.Phone(r.Caller) }));
             })
             .WithName("GetCallDetailRecords").WithSummary("The most recent call detail records (话单).");
+        cti.MapGet("/callbacks", (SipEngine engine, HttpContext http, bool? all) =>
+            {
+                var full = CtiAccess.SeesFullNumbers(http.User);
+                return TypedResults.Ok(engine.Calls.Callbacks.List(all ?? false)
+                    .Select(r => full ? r : r with { Caller = Masking.Phone(r.Caller) }));
+            })
+            .WithName("GetCtiCallbacks")
+            .WithSummary("Calls owed a call-back (回拨): abandoned while waiting, or requested at the queue's overflow; open ones unless all=true.");
+        cti.MapPost("/callbacks/{id}/done", (string id, SipEngine engine, HttpContext http) =>
+            {
+                var by = http.User.FindFirst("extension")?.Value ?? http.User.Identity?.Name ?? http.User.FindFirst("sub")?.Value ?? "staff";
+                return engine.Calls.Callbacks.Complete(id, by, engine.Calls.Time.GetUtcNow()) is { } done
+                    ? Results.Ok(full(http) ? done : done with { Caller = Masking.Phone(done.Caller) })
+                    : Results.Problem(statusCode: 404, title: "No such call-back request", detail: $"No call-back request {id}.");
+
+                static bool full(HttpContext h) => CtiAccess.SeesFullNumbers(h.User);
+            })
+            .WithName("CompleteCtiCallback").WithSummary("Marks a call-back done (the agent called the citizen back).");
         app.MapHub<CtiHub>("/hubs/cti").RequireAuthorization(HotlinePolicies.Staff);
     }
 

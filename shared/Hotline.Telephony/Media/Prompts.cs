@@ -16,8 +16,13 @@ internal sealed class PromptLibrary
     public const string Voicemail = "voicemail";
     public const string AfterHours = "afterhours";
     public const string Invalid = "invalid";
+    public const string CallbackOffer = "callback_offer";
+    public const string CallbackConfirmed = "callback_confirmed";
 
     private static readonly string[] CountPinyin = ["", "yi2", "liang3", "san1", "si4", "wu3", "liu4", "qi1", "ba1", "jiu3"];
+
+    /// <summary>Minutes as spoken Chinese numerals: 一 两 三 … 十 (一分钟, 两分钟 …).</summary>
+    private static readonly string[] MinutePinyin = ["", "yi4", "liang3", "san1", "si4", "wu3", "liu4", "qi1", "ba1", "jiu3", "shi2"];
 
     /// <summary>Prompt name → pinyin text (欢迎致电一二三二八交通运输服务监督电话 …).</summary>
     public static IReadOnlyDictionary<string, string> Texts { get; } = BuildTexts();
@@ -39,6 +44,17 @@ internal sealed class PromptLibrary
     public short[] Get(string name) => _clips.TryGetValue(name, out var c) ? c : Beep;
 
     public short[] Position(int ahead) => Get("position_" + Math.Clamp(ahead, 1, 10).ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// The estimated-wait prompt: 预计等待时间不到一分钟 / 约N分钟 (N = 一 … 十, rounded up) / 超过十分钟.
+    /// </summary>
+    public short[] Wait(TimeSpan estimate) => Get(WaitName(estimate));
+
+    public static string WaitName(TimeSpan estimate)
+    {
+        var minutes = (int)Math.Ceiling(estimate.TotalMinutes - 0.0001);
+        return "wait_" + (estimate < TimeSpan.FromSeconds(45) ? 0 : Math.Clamp(minutes, 1, 11)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     public string PathOf(string name) => Path.Combine(_folder, name + ".wav");
 
@@ -133,6 +149,21 @@ internal sealed class PromptLibrary
             t["position_" + n.ToString(System.Globalization.CultureInfo.InvariantCulture)] =
                 $"nin2 qian2 mian4 hai2 you3 {CountPinyin[n]} wei4, qing3 nai4 xin1 deng3 dai4.";
         }
+
+        // 预计等待时间不到一分钟。 / 预计等待时间约N分钟。 / 预计等待时间超过十分钟。
+        t["wait_0"] = "yu4 ji4 deng3 dai4 shi2 jian1 bu2 dao4 yi4 fen1 zhong1.";
+        for (var m = 1; m <= 10; m++)
+        {
+            t["wait_" + m.ToString(System.Globalization.CultureInfo.InvariantCulture)] =
+                $"yu4 ji4 deng3 dai4 shi2 jian1 yue1 {MinutePinyin[m]} fen1 zhong1.";
+        }
+
+        t["wait_11"] = "yu4 ji4 deng3 dai4 shi2 jian1 chao1 guo4 shi2 fen1 zhong1.";
+
+        // 现在坐席忙，如需回电请按一，留言请稍候。
+        t[CallbackOffer] = "xian4 zai4 zuo4 xi2 mang2, ru2 xu1 hui2 dian4 qing3 an4 yi1, liu2 yan2 qing3 shao1 hou4.";
+        // 已为您登记回电，我们将尽快与您联系，再见。
+        t[CallbackConfirmed] = "yi3 wei4 nin2 deng1 ji4 hui2 dian4, wo3 men jiang1 jin3 kuai4 yu3 nin2 lian2 xi4, zai4 jian4.";
 
         // 您前面还有多位…
         t["position_10"] = "nin2 qian2 mian4 hai2 you3 duo1 wei4, qing3 nai4 xin1 deng3 dai4.";

@@ -141,6 +141,19 @@ internal sealed class SipEngine : ISipSender, IAsyncDisposable
 
     internal void OnReceive(byte[] data, SipPeer peer)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            Receive(data, peer);
+        }
+        finally
+        {
+            EngineCounters.AddSip(started);
+        }
+    }
+
+    private void Receive(byte[] data, SipPeer peer)
+    {
         Interlocked.Increment(ref _received);
         var parsed = SipParser.Parse(data, stream: peer.IsReliable);
         if (!parsed.Ok)

@@ -12,6 +12,8 @@ namespace Hotline.Benchmarks.Telephony;
 /// </summary>
 internal static class SipEngineCommand
 {
+    private static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+
     public static async Task RunAsync(string[] args)
     {
         string Arg(string name, string fallback)
@@ -27,6 +29,7 @@ internal static class SipEngineCommand
             Tcp = null,
             DataDirectory = data,
             RecordCalls = bool.Parse(Arg("--record", "true")),
+            RtpPortPoolSize = int.Parse(Arg("--rtp-pool", "2500"), CultureInfo.InvariantCulture),
             WrapUpSeconds = 0,
             RingTimeoutSeconds = 30,
             Extensions = [new SipExtension { Extension = "8001", Password = "bench" }],
@@ -42,6 +45,7 @@ internal static class SipEngineCommand
             await stop.CancelAsync();
         });
         var process = Process.GetCurrentProcess();
+        var startedAt = Stopwatch.GetTimestamp();
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5));
         try
         {
@@ -49,7 +53,7 @@ internal static class SipEngineCommand
             {
                 process.Refresh();
                 var calls = engine.Calls.ActiveCallList;
-                long sent = 0, received = 0, lost = 0;
+                long sent = 0, received = 0, lost = 0, discarded = 0;
                 foreach (var c in calls)
                 {
                     foreach (var m in new[] { c.CallerMedia, c.AgentMedia })
@@ -59,12 +63,15 @@ internal static class SipEngineCommand
                             sent += m.PacketsSent;
                             received += m.AudioPacketsReceived;
                             lost += m.Lost;
+                            discarded += m.Discarded;
                         }
                     }
                 }
 
+                var clock = engine.Calls.Clock;
+                var now = Stopwatch.GetElapsedTime(startedAt);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"STATS t={DateTime.UtcNow:HH:mm:ss} active={calls.Count} cdrs={engine.Calls.RecentRecords.Count} rtpSent={sent} rtpReceived={received} rtpLost={lost} lateTicks={engine.Calls.Clock?.LateTicks} workingSetMB={process.WorkingSet64 / 1048576} gcHeapMB={GC.GetTotalMemory(false) / 1048576} received={engine.Received} malformed={engine.Malformed}"));
+                    $"STATS t={DateTime.UtcNow:HH:mm:ss} active={calls.Count} cdrs={engine.Calls.RecentRecords.Count} rtpSent={sent} rtpReceived={received} rtpLost={lost} rtpDiscarded={discarded} lateTicks={clock?.LateTicks} skippedTicks={clock?.SkippedTicks} mediaBusyPct={(clock is null ? 0 : 100 * clock.Busy.TotalSeconds / now.TotalSeconds):F1} sipIntakeMs={EngineCounters.SipIntake.TotalMilliseconds:F0}/{EngineCounters.SipMessages} actorMs={EngineCounters.ActorWork.TotalMilliseconds:F0}/{EngineCounters.ActorItems} gcPauseMs={GC.GetTotalPauseDuration().TotalMilliseconds:F0} gc012={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} cpuMs={process.TotalProcessorTime.TotalMilliseconds:F0} rtpPorts={engine.Calls.Ports?.Opened} workingSetMB={process.WorkingSet64 / 1048576} gcHeapMB={GC.GetTotalMemory(false) / 1048576} received={engine.Received} malformed={engine.Malformed} load={Load()}"));
             }
         }
         catch (OperationCanceledException)

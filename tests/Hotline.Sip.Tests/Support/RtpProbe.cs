@@ -111,6 +111,8 @@ internal sealed class RtpProbe : IAsyncDisposable
             await SendAsync(payloadType, p, i == 0, ts);
             await Task.Delay(20);
         }
+
+        _ts += 960; // the next event starts later, as on a phone (receivers dedupe events by timestamp)
     }
 
     private async Task SendAsync(int pt, byte[] payload, bool marker, uint? timestamp = null)

@@ -160,14 +160,25 @@ internal static class Sipp
 {
     public static string Scenario(string name) => Path.Combine(AppContext.BaseDirectory, "Scenarios", name);
 
-    public static async Task<(int ExitCode, string Output)> RunAsync(IPEndPoint target, string scenario, TimeSpan timeout,
-        string transport = "u1", params string[] extra)
+    public static Task<(int ExitCode, string Output)> RunAsync(IPEndPoint target, string scenario, TimeSpan timeout,
+        string transport = "u1", params string[] extra) => RunOnPortAsync(target, scenario, timeout, FreePort.Both(), transport, extra);
+
+    /// <summary>A SIPp UAS (e.g. an agent phone registered beforehand from the same port) waiting for one call.</summary>
+    public static ExternalProcess StartUas(string scenario, int port, TimeSpan timeout) => new("sipp",
+    [
+        "-sf", Scenario(scenario), "-m", "1", "-i", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "-mp", FreePort.Udp().ToString(System.Globalization.CultureInfo.InvariantCulture), "-timeout", $"{(int)timeout.TotalSeconds}s",
+        "-timeout_error", "-nostdin", "-trace_err",
+    ], Directory.CreateTempSubdirectory("sipp-uas-").FullName);
+
+    public static async Task<(int ExitCode, string Output)> RunOnPortAsync(IPEndPoint target, string scenario, TimeSpan timeout,
+        int port, string transport = "u1", params string[] extra)
     {
         var trace = Directory.CreateTempSubdirectory("sipp-");
         var args = new List<string>
         {
             $"{target.Address}:{target.Port}", "-sf", Scenario(scenario), "-m", "1", "-l", "1", "-t", transport,
-            "-i", "127.0.0.1", "-p", FreePort.Both().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-i", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-timeout", $"{(int)timeout.TotalSeconds}s", "-timeout_error", "-nostdin", "-trace_err", "-trace_msg",
             "-buff_size", "4194304",
         };

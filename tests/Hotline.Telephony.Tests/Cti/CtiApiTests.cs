@@ -138,6 +138,39 @@ public sealed class CtiApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Answer_is_a_call_command_refused_when_nothing_rings()
+    {
+        using var agent = Client(HotlineRoles.Agent, "8001");
+        Assert.Equal(HttpStatusCode.NotFound, (await agent.PostAsync("/api/v1/cti/calls/nope%40host/answer", null)).StatusCode);
+        var engine = _app.Services.GetRequiredService<Hotline.Telephony.Sip.SipEngine>();
+        Assert.False(engine.Calls.Answer("nope@host"));
+    }
+
+    [Fact]
+    public async Task Call_backs_are_listed_masked_by_role_and_marked_done()
+    {
+        var engine = _app.Services.GetRequiredService<Hotline.Telephony.Sip.SipEngine>();
+        var r = engine.Calls.Callbacks.Add("c-1@host", "13800138000", "complaint", "abandoned", DateTimeOffset.UtcNow, TimeSpan.FromSeconds(33));
+        using var agent = Client(HotlineRoles.Agent, "8001");
+        using var inspector = Client(HotlineRoles.QualityInspector);
+        var list = JsonDocument.Parse(await agent.GetStringAsync("/api/v1/cti/callbacks")).RootElement;
+        var item = list.EnumerateArray().Single(e => e.GetProperty("id").GetString() == r.Id);
+        Assert.Equal("13800138000", item.GetProperty("caller").GetString()); // the agent needs the number to call back
+        Assert.Equal(("abandoned", "open", 33), (item.GetProperty("reason").GetString(), item.GetProperty("state").GetString(),
+            item.GetProperty("waitedSeconds").GetInt32()));
+        var masked = JsonDocument.Parse(await inspector.GetStringAsync("/api/v1/cti/callbacks")).RootElement;
+        Assert.DoesNotContain("13800138000", masked.GetRawText(), StringComparison.Ordinal);
+
+        var done = await agent.PostAsync($"/api/v1/cti/callbacks/{r.Id}/done", null);
+        Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+        Assert.DoesNotContain(r.Id, await agent.GetStringAsync("/api/v1/cti/callbacks"), StringComparison.Ordinal);
+        Assert.Contains(r.Id, await agent.GetStringAsync("/api/v1/cti/callbacks?all=true"), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await agent.PostAsync("/api/v1/cti/callbacks/nope/done", null)).StatusCode);
+        using var anonymous = Client(null);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/v1/cti/callbacks")).StatusCode);
+    }
+
+    [Fact]
     public async Task Hub_streams_agent_state_events()
     {
         await using var hub = new HubConnectionBuilder()
