@@ -46,6 +46,8 @@ public static class TicketingModule
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton<DuplicateIndex>();
+        services.AddSingleton<DuplicateIndexer>();
+        services.AddSingleton<CaseIntakeWriter>();
         services.AddSingleton<ReferenceData>();
         services.AddScoped<AcceptCaseHandler>();
         services.AddScoped<ICaseIntake>(sp => sp.GetRequiredService<AcceptCaseHandler>());
@@ -58,6 +60,8 @@ public static class TicketingModule
 
         // Order matters: the schema exists before the deadline monitor's first pass.
         services.AddHostedService<TicketingStartup>();
+        services.AddHostedService(sp => sp.GetRequiredService<CaseIntakeWriter>());
+        services.AddHostedService(sp => sp.GetRequiredService<DuplicateIndexer>());
         services.AddSingleton<DeadlineMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<DeadlineMonitor>());
 

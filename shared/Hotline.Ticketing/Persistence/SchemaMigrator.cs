@@ -337,7 +337,7 @@ internal static class SchemaMigrator
         SemaphoreSlim? gate = null;
         if (!db.IsPostgres)
         {
-            gate = Gates.GetOrAdd(db.Database.GetConnectionString() ?? "", _ => new SemaphoreSlim(1, 1));
+            gate = GateFor(db.Database.GetConnectionString() ?? "");
             await gate.WaitAsync(ct);
         }
 
@@ -359,6 +359,9 @@ internal static class SchemaMigrator
             throw;
         }
     }
+
+    /// <summary>This process's writer gate for one SQLite file (every writer of the module queues on it).</summary>
+    public static SemaphoreSlim GateFor(string connectionString) => Gates.GetOrAdd(connectionString, _ => new SemaphoreSlim(1, 1));
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
 }

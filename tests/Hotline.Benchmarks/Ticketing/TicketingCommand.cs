@@ -34,6 +34,9 @@ public static class TicketingCommand
             case "create":
                 await CreateCasesAsync(Arg(1, 20), Arg(2, 16));
                 return 0;
+            case "profile":
+                await ProfileAsync(Arg(1, 3000));
+                return 0;
             default:
                 Console.Error.WriteLine("usage: ticketing duplicates [cases] [queries] | ticketing create [seconds] [concurrency]");
                 return 2;
@@ -141,6 +144,141 @@ public static class TicketingCommand
 
         Console.WriteLine($"lookup ({queries:N0} queries, 30-day window, {found:N0} with a likely duplicate): {Percentiles(lookup)}");
         Console.WriteLine($"tokenize + lookup: {Percentiles(total)}");
+    }
+
+    private static async Task<(WebApplication App, string Url, string Data)> StartHostAsync()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "hotline-bench-" + Guid.NewGuid().ToString("N"));
+        var builder = WebApplication.CreateBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Node:Id"] = "440300",
+            ["Node:Name"] = "深圳市",
+            ["Node:Tier"] = "Municipal",
+            ["Node:Parent"] = "440000",
+            ["Storage:DataDirectory"] = data,
+            ["Ticketing:PublicPermitsPerMinute"] = "1000000",
+        });
+        builder.AddNodeOptions();
+        builder.Services.AddAuthentication();
+        builder.Services.AddAuthorizationBuilder().AddPolicy(HotlinePolicies.Staff, p => p.RequireAuthenticatedUser());
+        builder.Services.AddProblemDetails();
+        builder.AddTicketingModule();
+        var app = builder.Build();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        app.MapTicketingEndpoints();
+        await app.StartAsync();
+        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return (app, url, data);
+    }
+
+    private static async Task StopHostAsync(WebApplication app, string data)
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(data, recursive: true);
+    }
+
+    private static string RandomDescription(Random rng) =>
+        $"{Districts[rng.Next(Districts.Length)]}{Roads[rng.Next(Roads.Length)]}{Landmarks[rng.Next(Landmarks.Length)]}，" +
+        $"{Vehicles[rng.Next(Vehicles.Length)]}粤B{rng.Next(10000, 99999)}{Problems[rng.Next(Problems.Length)]}，{Details[rng.Next(Details.Length)]}。";
+
+    private static string RandomPhone(Random rng) => "13" + rng.Next(100000000, 999999999).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Where the time of one acceptance goes: CPU per stage measured one stage at a time (tokenize, duplicate lookup, the
+    /// acceptance handler without HTTP, sequential and concurrent), then through HTTP.
+    /// </summary>
+    private static async Task ProfileAsync(int n)
+    {
+        var rng = new Random(7);
+        var texts = Enumerable.Range(0, n).Select(_ => RandomDescription(rng)).ToArray();
+        foreach (var t in texts.Take(200))
+        {
+            ChineseText.Tokenize(t);
+        }
+
+        var (cpu, wall) = Measure(() =>
+        {
+            foreach (var t in texts)
+            {
+                ChineseText.Tokenize(t);
+            }
+        });
+        Console.WriteLine($"tokenize (SmartCn): {cpu / n:F3} ms CPU, {wall / n:F3} ms wall per case");
+
+        var (app, url, data) = await StartHostAsync();
+        try
+        {
+            var commands = texts.Select(t => new AcceptCase(CaseChannel.Web, CaseType.Complaint, t, "030200", RandomPhone(rng))).ToArray();
+            async Task AcceptRange(int from, int to)
+            {
+                for (var i = from; i < to; i++)
+                {
+                    await using var scope = app.Services.CreateAsyncScope();
+                    var intake = scope.ServiceProvider.GetRequiredService<ICaseIntake>();
+                    var r = await intake.AcceptAsync(commands[i], CancellationToken.None);
+                    if (!r.IsSuccess)
+                    {
+                        throw new InvalidOperationException(r.Error!.Message);
+                    }
+                }
+            }
+
+            await AcceptRange(0, 200);
+            var half = n / 2;
+            (cpu, wall) = await MeasureAsync(() => AcceptRange(200, half));
+            Console.WriteLine($"accept handler, sequential: {cpu / (half - 200):F3} ms CPU, {wall / (half - 200):F3} ms wall per case");
+            var per = (n - half) / 16;
+            (cpu, wall) = await MeasureAsync(() => Task.WhenAll(Enumerable.Range(0, 16).Select(w => AcceptRange(half + (w * per), half + ((w + 1) * per)))));
+            Console.WriteLine($"accept handler, 16 concurrent: {cpu / (per * 16):F3} ms CPU per case, {per * 16 / (wall / 1000):N0} cases/s");
+
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 16 }) { BaseAddress = new Uri(url) };
+            async Task PostRange(int count, Random r)
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    using var response = await http.PostAsJsonAsync("/api/v1/cases",
+                        new { type = "complaint", category = "030200", description = RandomDescription(r), phone = RandomPhone(r) });
+                    if ((int)response.StatusCode != 201)
+                    {
+                        throw new InvalidOperationException($"HTTP {(int)response.StatusCode}");
+                    }
+                }
+            }
+
+            await PostRange(200, rng);
+            (cpu, wall) = await MeasureAsync(() => PostRange(n / 2, rng));
+            Console.WriteLine($"HTTP POST (client in process), sequential: {cpu / (n / 2):F3} ms CPU, {wall / (n / 2):F3} ms wall per case");
+            (cpu, wall) = await MeasureAsync(() => Task.WhenAll(Enumerable.Range(0, 16).Select(w => PostRange(n / 32, new Random(w)))));
+            Console.WriteLine($"HTTP POST, 16 concurrent: {cpu / (n / 32 * 16):F3} ms CPU per case, {n / 32 * 16 / (wall / 1000):N0} cases/s");
+            Console.WriteLine($"machine load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} on {Environment.ProcessorCount} cores");
+        }
+        finally
+        {
+            await StopHostAsync(app, data);
+        }
+    }
+
+    private static (double CpuMs, double WallMs) Measure(Action action)
+    {
+        var cpu = Environment.CpuUsage.TotalTime;
+        var sw = Stopwatch.StartNew();
+        action();
+        return ((Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds, sw.Elapsed.TotalMilliseconds);
+    }
+
+    private static async Task<(double CpuMs, double WallMs)> MeasureAsync(Func<Task> action)
+    {
+        var cpu = Environment.CpuUsage.TotalTime;
+        var sw = Stopwatch.StartNew();
+        await action();
+        return ((Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds, sw.Elapsed.TotalMilliseconds);
     }
 
     /// <summary>POST /api/v1/cases against a real Kestrel host on SQLite for <paramref name="seconds"/> s.</summary>

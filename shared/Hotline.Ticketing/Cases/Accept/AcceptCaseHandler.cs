@@ -16,12 +16,15 @@ internal sealed record AcceptExtras(CasePriority Priority = CasePriority.Normal,
 
 /// <summary>
 /// 业务受理: validates a case from any channel, numbers it, computes its deadline, stores it with its first timeline
-/// event, feed entry and audit record in one transaction, indexes it for 查重 and applies the 重大投诉 rules.
+/// event, feed entry and audit record in one transaction (on SQLite through the group-committing
+/// <see cref="CaseIntakeWriter"/>), applies the keyword 重大投诉 rule, and queues it for 查重 indexing (which applies the
+/// 群体性 rule) after the commit.
 /// </summary>
 internal sealed partial class AcceptCaseHandler(
     TicketingDbContext db,
     ReferenceData reference,
-    DuplicateIndex duplicates,
+    CaseIntakeWriter writer,
+    DuplicateIndexer indexer,
     IOptions<NodeOptions> node,
     IOptions<TicketingOptions> options,
     TimeProvider clock,
@@ -79,46 +82,32 @@ internal sealed partial class AcceptCaseHandler(
         };
         order.Deadline = command.Deadline?.ToUniversalTime() ?? refs.Sla.DeadlineFor(order.Type, order.Category, order.Priority, now);
 
-        var words = ChineseText.Tokenize(description);
-        var entities = ChineseText.Entities(description + " " + order.Plate, order.Enterprise);
-        var window = TimeSpan.FromDays(options.Value.DuplicateWindowDays);
-        var likely = duplicates.Find(order.CallerPhone, entities, words, now, window, options.Value.DuplicateThreshold, options.Value.MajorDuplicateCount);
         var majorReason = extras.ManualMajor
             ? "人工标记：" + (extras.MajorReason ?? "")
-            : MajorRule(order, likely.Count);
-
-        try
+            : KeywordRule(order);
+        var channelText = command.Source is null ? command.Channel.ToString() : $"{command.Channel} {command.Source.OriginNode}/{command.Source.OriginCaseNumber}";
+        var log = new List<IntakeLog>(2) { new(actor, "accepted", CaseStatus.Accepted, channelText, true, CaseFeedEvents.Created) };
+        if (majorReason is not null)
         {
-            await using var tx = await SchemaMigrator.BeginCaseWriteAsync(db, ct);
-            var seq = await NextSequenceAsync(WorkingCalendar.ChinaDate(now), tx, ct);
-            order.CaseNumber = $"{node.Value.Id}-{WorkingCalendar.ChinaDate(now):yyyyMMdd}-{seq:000000}";
-            db.Cases.Add(order);
-            var channelText = command.Source is null ? command.Channel.ToString() : $"{command.Channel} {command.Source.OriginNode}/{command.Source.OriginCaseNumber}";
-            CaseLog.Record(db, order, actor, now, "accepted", null, CaseStatus.Accepted, channelText, true, CaseFeedEvents.Created);
-            if (majorReason is not null)
-            {
-                order.Major = true;
-                order.MajorReason = majorReason;
-                CaseLog.Record(db, order, actor, now, "majorFlagged", null, null, majorReason, false, CaseFeedEvents.MajorFlagged);
-            }
-
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
+            order.Major = true;
+            order.MajorReason = majorReason;
+            log.Add(new IntakeLog(actor, "majorFlagged", null, majorReason, false, CaseFeedEvents.MajorFlagged));
         }
-        catch (DbUpdateException) when (command.Source is not null)
+
+        var failure = db.IsPostgres ? await WriteOneAsync(order, log, ct) : await writer.WriteAsync(order, log).WaitAsync(ct);
+        if (failure is not null)
         {
             // A concurrent delivery of the same 转办/交办 won the unique (source_node, source_case_number) index.
-            db.ChangeTracker.Clear();
-            var existing = await FindBySourceAsync(command.Source, ct);
+            var existing = command.Source is null ? null : await FindBySourceAsync(command.Source, ct);
             if (existing is null)
             {
-                throw;
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
             }
 
             return new AcceptedCase(existing.CaseNumber, existing.QueryCode, true);
         }
 
-        duplicates.Add(order.CaseNumber, now, order.CallerPhone, entities, words);
+        indexer.Enqueue(order);
         LogAccepted(logger, order.CaseNumber, order.Channel, order.Type, Masking.Phone(order.CallerPhone));
         if (order.Major)
         {
@@ -282,7 +271,8 @@ internal sealed partial class AcceptCaseHandler(
         return fields.Count > 0 ? Error.Validation(fields) : null;
     }
 
-    private string? MajorRule(WorkOrder order, int likelyDuplicates)
+    /// <summary>重大投诉 by keyword (at acceptance); the 群体性 rule runs when the case is indexed (<see cref="DuplicateIndexer"/>).</summary>
+    private string? KeywordRule(WorkOrder order)
     {
         if (order.Type is not (CaseType.Complaint or CaseType.Report))
         {
@@ -290,12 +280,33 @@ internal sealed partial class AcceptCaseHandler(
         }
 
         var word = options.Value.MajorKeywords.FirstOrDefault(k => order.Description.Contains(k, StringComparison.Ordinal));
-        if (word is not null)
-        {
-            return $"规则：含关键词“{word}”";
-        }
+        return word is null ? null : $"规则：含关键词“{word}”";
+    }
 
-        return likelyDuplicates >= options.Value.MajorDuplicateCount ? $"规则：{likelyDuplicates} 件相似诉求（群体性）" : null;
+    /// <summary>PostgreSQL (many writers): one transaction per case, numbered by the database's sequence row.</summary>
+    private async Task<Exception?> WriteOneAsync(WorkOrder order, List<IntakeLog> log, CancellationToken ct)
+    {
+        try
+        {
+            await using var tx = await SchemaMigrator.BeginCaseWriteAsync(db, ct);
+            var day = WorkingCalendar.ChinaDate(order.AcceptedAt);
+            var seq = await NextSequenceAsync(day, tx, ct);
+            order.CaseNumber = $"{node.Value.Id}-{day:yyyyMMdd}-{seq:000000}";
+            db.Cases.Add(order);
+            foreach (var line in log)
+            {
+                CaseLog.Record(db, order, line.Actor, order.AcceptedAt, line.Kind, null, line.To, line.Comment, line.Public, line.FeedEvent);
+            }
+
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            return null;
+        }
+        catch (DbUpdateException ex)
+        {
+            db.ChangeTracker.Clear();
+            return ex;
+        }
     }
 
     private async Task<long> NextSequenceAsync(DateOnly day, CaseWrite tx, CancellationToken ct)

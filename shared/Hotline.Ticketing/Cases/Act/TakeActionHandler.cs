@@ -21,6 +21,7 @@ internal sealed partial class TakeActionHandler(
     TicketingDbContext db,
     ReferenceData reference,
     DuplicateIndex duplicates,
+    DuplicateIndexer indexer,
     IOptions<NodeOptions> node,
     TimeProvider clock,
     ILogger<TakeActionHandler> logger)
@@ -115,6 +116,11 @@ internal sealed partial class TakeActionHandler(
         catch (DbUpdateConcurrencyException)
         {
             return Error.Conflict("case.concurrent", "The case was changed by someone else; reload and try again.");
+        }
+
+        if (command.Action is CaseAction.Merge or CaseAction.Unmerge)
+        {
+            await indexer.CatchUpAsync(CancellationToken.None); // the case may still wait to be indexed
         }
 
         if (command.Action == CaseAction.Merge)

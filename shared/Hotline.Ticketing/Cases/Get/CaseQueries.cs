@@ -22,6 +22,7 @@ internal sealed class CaseQueries(
     TicketingDbContext db,
     ReferenceData reference,
     DuplicateIndex duplicates,
+    DuplicateIndexer indexer,
     IOptions<TicketingOptions> options,
     TimeProvider clock)
 {
@@ -196,6 +197,7 @@ internal sealed class CaseQueries(
         }
 
         var window = TimeSpan.FromDays(options.Value.DuplicateWindowDays);
+        await indexer.CatchUpAsync(ct); // cases accepted a moment ago are listed too
         var found = duplicates.FindFor(caseNumber, window, options.Value.DuplicateThreshold, 20);
         return Result<IReadOnlyList<DuplicateMatch>>.Success(found);
     }
