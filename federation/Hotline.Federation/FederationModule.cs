@@ -90,7 +90,8 @@ public static class FederationModule
             // Tests may register their own ICityCases first; the host's city uses the ticketing module.
             // Null (no case module) when the host has not composed the ticketing module: the relay then idles.
             services.TryAddScoped<ICityCases>(sp => sp.GetService<Ticketing.ICaseIntake>() is { } intake
-                ? new TicketingCityCases(intake, sp.GetRequiredService<Ticketing.ICaseFeed>(), sp.GetRequiredService<FederationDbContext>())
+                ? new TicketingCityCases(intake, sp.GetRequiredService<Ticketing.ICaseFeed>(), sp.GetRequiredService<FederationDbContext>(),
+                    sp.GetService<Ticketing.ICaseSupervision>(), sp.GetService<Ticketing.ICaseTransferSource>())
                 : null!);
         }
 
@@ -217,11 +218,11 @@ public static class FederationModule
         if (federation.Transport == FederationTransport.RabbitMq)
         {
             opts.UseRabbitMq(new Uri(federation.RabbitMq!)).AutoProvision();
-            opts.ListenToRabbitQueue(FederationEndpoints.RabbitQueue(node.Id)).Sequential().UseDurableInbox().Named(FederationEndpoints.InboundQueue + "-rabbit");
+            opts.ListenToRabbitQueue(FederationEndpoints.RabbitQueue(federation.RabbitQueuePrefix, node.Id)).Sequential().UseDurableInbox().Named(FederationEndpoints.InboundQueue + "-rabbit");
             var rabbit = opts.Transports.GetOrCreate<RabbitMqTransport>();
             foreach (var id in neighbours)
             {
-                var queue = rabbit.EndpointForQueue(FederationEndpoints.RabbitQueue(id));
+                var queue = rabbit.EndpointForQueue(FederationEndpoints.RabbitQueue(federation.RabbitQueuePrefix, id));
                 queue.EndpointName = FederationEndpoints.PeerEndpointName(id);
                 queue.Mode = EndpointMode.Durable;
             }

@@ -24,6 +24,12 @@ public sealed class FederationOptions
     /// <summary>RabbitMQ URI, e.g. amqp://guest:guest@127.0.0.1:5672 (Transport = RabbitMq).</summary>
     public string? RabbitMq { get; set; }
 
+    /// <summary>
+    /// Prefix of the durable RabbitMQ queue of each node (<c>prefix + node id</c>); every node of one federation must
+    /// use the same prefix. Test runs use a unique prefix so that they never read another run's messages.
+    /// </summary>
+    public string RabbitQueuePrefix { get; set; } = "hotline.federation.";
+
     /// <summary>Default 交办 deadline when the assigner gives none.</summary>
     public TimeSpan DefaultAssignmentPeriod { get; set; } = TimeSpan.FromDays(13);
 
@@ -38,6 +44,12 @@ public sealed class FederationOptions
 
     /// <summary>How often the city relay polls the case feed when idle.</summary>
     public TimeSpan RelayPollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// After relaying a partial batch, the relay waits this long before the next pass so that the next envelope
+    /// carries more reports (adds at most this much latency to the first hop; zero disables).
+    /// </summary>
+    public TimeSpan RelayLinger { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>How many feed entries the relay reads per batch.</summary>
     public int RelayBatchSize { get; set; } = 200;
@@ -55,6 +67,11 @@ public sealed class FederationOptions
             yield return "Federation:RabbitMq must be an amqp:// URI when Federation:Transport is RabbitMq.";
         }
 
+        if (string.IsNullOrWhiteSpace(RabbitQueuePrefix) || RabbitQueuePrefix.Length > 200)
+        {
+            yield return "Federation:RabbitQueuePrefix must be a non-empty queue name prefix.";
+        }
+
         if (DefaultAssignmentPeriod <= TimeSpan.Zero)
         {
             yield return "Federation:DefaultAssignmentPeriod must be positive.";
@@ -63,6 +80,11 @@ public sealed class FederationOptions
         if (UrgeBeforeDeadline < TimeSpan.Zero || SuperviseAfterDeadline < TimeSpan.Zero || NoticeAfterSupervision <= TimeSpan.Zero)
         {
             yield return "Federation:UrgeBeforeDeadline and SuperviseAfterDeadline must not be negative; NoticeAfterSupervision must be positive.";
+        }
+
+        if (RelayLinger < TimeSpan.Zero || RelayLinger > TimeSpan.FromSeconds(5))
+        {
+            yield return "Federation:RelayLinger must be between 0 and 5 seconds.";
         }
 
         if (RelayBatchSize is < 1 or > 5000)

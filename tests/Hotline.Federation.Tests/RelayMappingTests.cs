@@ -55,9 +55,12 @@ public class RelayMappingTests
     [Fact]
     public void A_transfer_out_produces_a_CaseTransferred_for_the_target_city_keeping_the_deadline()
     {
-        var transfer = new CityTransfer("320100", "属南京市管辖", "南京南站出租车拒载", "13912345678", null, null);
+        var transfer = new CityTransfer("320100", "属南京市管辖", "南京南站出租车拒载", "13912345678", "王先生", null) { Location = "南京南站" };
         var messages = CaseFeedRelay.MessagesFor("440100", Entry(6, "transferredOut", "transferredOut", transfer: transfer)).ToList();
-        var transferred = Assert.IsType<CaseTransferred>(messages[1]);
+        var transferred = Assert.IsType<CaseTransferredV2>(messages[1]);
+        Assert.Equal("南京南站出租车拒载", transferred.Description);
+        Assert.Equal("王先生", transferred.Name);
+        Assert.Equal("南京南站", transferred.Location);
         Assert.Equal("320100", transferred.TargetNode);
         Assert.Equal("440100", transferred.OriginNode);
         Assert.Equal(Deadline, transferred.Deadline);

@@ -40,6 +40,25 @@ internal sealed class CityInboundApplier(NextHopSender router, FederationDbConte
         await AcceptAsync(incoming, ct);
     }
 
+    public async Task Handle(CaseTransferredV2 message, IMessageBus bus, CancellationToken ct)
+    {
+        if (!router.IsForMe(message))
+        {
+            await router.ForwardAsync(bus, message);
+            return;
+        }
+
+        var incoming = new IncomingCase(IncomingChannel.Transfer, message.OriginNode, message.CaseNumber, message.CorrelationId,
+            message.Type, message.Category, message.Description, message.Phone, message.Name, message.Deadline)
+        {
+            Confidential = message.Confidential,
+            Enterprise = message.Enterprise,
+            Location = message.Location,
+            OccurredAt = message.OccurredAt,
+        };
+        await AcceptAsync(incoming, ct);
+    }
+
     public Task Handle(CaseUrged message, IMessageBus bus, CancellationToken ct) =>
         ReminderAsync(message, message.ReminderId, message.Kind, message.Text, message.At, bus, ct);
 
@@ -55,7 +74,10 @@ internal sealed class CityInboundApplier(NextHopSender router, FederationDbConte
             return;
         }
 
-        var reminder = new IncomingFeedback(id, message.CaseNumber, message.OriginNode, ReminderKinds.Name(kind), text, at);
+        var reminder = new IncomingFeedback(id, message.CaseNumber, message.OriginNode, ReminderKinds.Name(kind), text, at)
+        {
+            CorrelationId = message.CorrelationId,
+        };
         var result = await Cases().RecordReminderAsync(reminder, ct);
         ThrowIfRejected(result.Error, message);
         await db.IncrementAsync(Counters.Applied, ct: ct);

@@ -27,6 +27,9 @@ public interface IFederationApplier
     /// <summary>转办 travelling across.</summary>
     Task ApplyAsync(CaseTransferred message, IMessageBus bus, CancellationToken ct);
 
+    /// <summary>转办 with its full content (version 2).</summary>
+    Task ApplyAsync(CaseTransferredV2 message, IMessageBus bus, CancellationToken ct);
+
     /// <summary>催办 (or a result sent back) travelling down.</summary>
     Task ApplyAsync(CaseUrged message, IMessageBus bus, CancellationToken ct);
 
@@ -60,6 +63,9 @@ public sealed class FederationMessageHandler(IFederationApplier applier)
 
     /// <summary>Handles <see cref="CaseTransferred"/>.</summary>
     public Task Handle(CaseTransferred message, IMessageBus bus, CancellationToken ct) => applier.ApplyAsync(message, bus, ct);
+
+    /// <summary>Handles <see cref="CaseTransferredV2"/>.</summary>
+    public Task Handle(CaseTransferredV2 message, IMessageBus bus, CancellationToken ct) => applier.ApplyAsync(message, bus, ct);
 
     /// <summary>Handles <see cref="CaseUrged"/>.</summary>
     public Task Handle(CaseUrged message, IMessageBus bus, CancellationToken ct) => applier.ApplyAsync(message, bus, ct);
@@ -96,6 +102,9 @@ internal sealed class FederationApplier(IServiceScopeFactory scopes) : IFederati
         InScope<CityInboundApplier>(a => a.Handle(message, bus, ct));
 
     public Task ApplyAsync(CaseTransferred message, IMessageBus bus, CancellationToken ct) =>
+        InScope<CityInboundApplier>(a => a.Handle(message, bus, ct));
+
+    public Task ApplyAsync(CaseTransferredV2 message, IMessageBus bus, CancellationToken ct) =>
         InScope<CityInboundApplier>(a => a.Handle(message, bus, ct));
 
     public Task ApplyAsync(CaseUrged message, IMessageBus bus, CancellationToken ct) =>

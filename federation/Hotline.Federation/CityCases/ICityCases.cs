@@ -22,13 +22,30 @@ internal sealed record IncomingCase(
     string Description,
     string? Phone,
     string? Name,
-    DateTimeOffset? Deadline);
+    DateTimeOffset? Deadline)
+{
+    /// <summary>保密: the caller asked for confidentiality (转办 content).</summary>
+    public bool Confidential { get; init; }
+
+    /// <summary>The enterprise complained about, if any (转办 content).</summary>
+    public string? Enterprise { get; init; }
+
+    /// <summary>Where it happened (转办 content).</summary>
+    public string? Location { get; init; }
+
+    /// <summary>When it happened (转办 content).</summary>
+    public DateTimeOffset? OccurredAt { get; init; }
+}
 
 /// <summary>The city's answer: its own case number, and whether the case already existed (duplicate delivery).</summary>
 internal sealed record AcceptedIncomingCase(string CaseNumber, bool AlreadyExisted);
 
 /// <summary>Feedback from a handling city, recorded on this city's own (origin) case.</summary>
-internal sealed record IncomingFeedback(Guid FeedbackId, string CaseNumber, string FromNode, string Kind, string Text, DateTimeOffset At);
+internal sealed record IncomingFeedback(Guid FeedbackId, string CaseNumber, string FromNode, string Kind, string Text, DateTimeOffset At)
+{
+    /// <summary>The chain's correlation id (reminders: the assignment's).</summary>
+    public Guid CorrelationId { get; init; }
+}
 
 /// <summary>Where a city case came from, if from another node.</summary>
 internal sealed record CaseOrigin(string OriginNode, string OriginCaseNumber, Guid CorrelationId, IncomingChannel Channel);
@@ -45,7 +62,23 @@ internal sealed record CityFeedEntry(
     CityTransfer? Transfer);
 
 /// <summary>The content of a 转办 entry: where the case goes and what the handler there needs.</summary>
-internal sealed record CityTransfer(string TargetNode, string Reason, string Description, string? Phone, string? Name, string? Category);
+internal sealed record CityTransfer(string TargetNode, string Reason, string Description, string? Phone, string? Name, string? Category)
+{
+    /// <summary>保密 flag of the case.</summary>
+    public bool Confidential { get; init; }
+
+    /// <summary>The enterprise complained about.</summary>
+    public string? Enterprise { get; init; }
+
+    /// <summary>Where it happened.</summary>
+    public string? Location { get; init; }
+
+    /// <summary>When it happened.</summary>
+    public DateTimeOffset? OccurredAt { get; init; }
+
+    /// <summary>When the sending city accepted the case.</summary>
+    public DateTimeOffset? AcceptedAt { get; init; }
+}
 
 /// <summary>
 /// The city's case module as federation sees it: a small adapter over Hotline.Ticketing's ICaseIntake and ICaseFeed,

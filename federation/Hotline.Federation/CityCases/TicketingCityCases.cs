@@ -7,10 +7,14 @@ namespace Hotline.Federation.CityCases;
 
 /// <summary>
 /// The real city adapter over Hotline.Ticketing: <see cref="ICaseIntake"/> for incoming 交办/转办 and feedback,
-/// <see cref="ICaseFeed"/> for the relay. Reminders from the assigner (催办/督办/通报) are kept in the federation
-/// module's own log at the city, because the ticketing module's public face has no entry point for them yet.
+/// <see cref="ICaseFeed"/> for the relay, <see cref="ICaseSupervision"/> for 催办/督办/通报 from the assigner (they show
+/// in the case history and the handler's queue) and <see cref="ICaseTransferSource"/> for the full content of a 转办
+/// (read audited by ticketing). A result sent back by the assigner (退回重办) has no supervision kind of its own and is
+/// recorded as 催办 with the text prefixed. Without <see cref="ICaseSupervision"/> reminders go to the federation
+/// module's own log; without <see cref="ICaseTransferSource"/> a 转办 carries the summary title only.
 /// </summary>
-internal sealed class TicketingCityCases(ICaseIntake intake, ICaseFeed feed, FederationDbContext db) : ICityCases
+internal sealed class TicketingCityCases(ICaseIntake intake, ICaseFeed feed, FederationDbContext db,
+    ICaseSupervision? supervision = null, ICaseTransferSource? transfers = null) : ICityCases
 {
     public async Task<Result<AcceptedIncomingCase>> AcceptAsync(IncomingCase incoming, CancellationToken cancellationToken)
     {
@@ -27,6 +31,10 @@ internal sealed class TicketingCityCases(ICaseIntake intake, ICaseFeed feed, Fed
             CallerPhone: incoming.Phone,
             CallerName: incoming.Name,
             Deadline: incoming.Deadline,
+            Confidential: incoming.Confidential,
+            Enterprise: incoming.Enterprise,
+            Location: incoming.Location,
+            OccurredAt: incoming.OccurredAt,
             Source: new ExternalReference(incoming.OriginNode, incoming.OriginCaseNumber, incoming.CorrelationId.ToString()));
         var result = await intake.AcceptAsync(command, cancellationToken);
         return result.IsSuccess
@@ -41,6 +49,16 @@ internal sealed class TicketingCityCases(ICaseIntake intake, ICaseFeed feed, Fed
 
     public async Task<Result<Unit>> RecordReminderAsync(IncomingFeedback reminder, CancellationToken cancellationToken)
     {
+        if (supervision is not null)
+        {
+            var kind = SupervisionKind(reminder.Kind);
+            var text = kind is null ? "退回重办：" + reminder.Text : reminder.Text;
+            var notice = new SupervisionNotice(reminder.FeedbackId.ToString(),
+                new ExternalReference(reminder.FromNode, reminder.CaseNumber, reminder.CorrelationId.ToString()),
+                reminder.FromNode, kind ?? SupervisionKinds.Urged, text, reminder.At);
+            return await supervision.RecordAsync(notice, cancellationToken);
+        }
+
         if (await db.AssignmentEvents.FindAsync([reminder.FeedbackId], cancellationToken) is null)
         {
             db.AssignmentEvents.Add(new AssignmentEvent
@@ -56,8 +74,46 @@ internal sealed class TicketingCityCases(ICaseIntake intake, ICaseFeed feed, Fed
     public async Task<IReadOnlyList<CityFeedEntry>> ReadFeedAfterAsync(long position, int max, CancellationToken cancellationToken)
     {
         var entries = await feed.ReadAfterAsync(position, max, cancellationToken);
-        return entries.Select(Map).ToList();
+        var mapped = new List<CityFeedEntry>(entries.Count);
+        foreach (var entry in entries)
+        {
+            var e = Map(entry);
+            if (e.Transfer is { } transfer && transfers is not null)
+            {
+                // 转办: the full content, read (and audited) at ticketing. A re-relayed entry reads it again.
+                var package = await transfers.ReadAsync(e.CaseNumber, transfer.TargetNode, cancellationToken);
+                if (package.IsSuccess)
+                {
+                    e = e with { Transfer = WithContent(transfer, package.Value) };
+                }
+            }
+
+            mapped.Add(e);
+        }
+
+        return mapped;
     }
+
+    /// <summary>The 转办 entry completed with the package's content (description, caller, details).</summary>
+    internal static CityTransfer WithContent(CityTransfer transfer, TransferPackage p) =>
+        new(transfer.TargetNode, string.IsNullOrWhiteSpace(p.Reason) ? transfer.Reason : p.Reason, p.Description, p.CallerPhone,
+            p.CallerName, p.Category ?? transfer.Category)
+        {
+            Confidential = p.Confidential,
+            Enterprise = p.Enterprise,
+            Location = p.Location,
+            OccurredAt = p.OccurredAt,
+            AcceptedAt = p.AcceptedAt,
+        };
+
+    /// <summary>Federation reminder kind → ticketing supervision kind; null for a result sent back (no kind of its own).</summary>
+    internal static string? SupervisionKind(string reminderKind) => reminderKind switch
+    {
+        "urged" => SupervisionKinds.Urged,
+        "supervised" => SupervisionKinds.Supervised,
+        "noticed" => SupervisionKinds.Notified,
+        _ => null,
+    };
 
     internal static CityFeedEntry Map(CaseFeedEntry e)
     {

@@ -106,6 +106,32 @@ public sealed record CaseTransferred(
     DateTimeOffset? Deadline,
     DateTimeOffset TransferredAt) : IRoutedMessage;
 
+/// <summary>
+/// 转办, version 2: the full content of the case as the sending city's ticketing module gives it
+/// (<c>ICaseTransferSource</c>, read audited there), so the receiving city's case has the description, the caller and
+/// the details. Version 1 (<see cref="CaseTransferred"/>) is still accepted. Personal data (phone, name) travels only
+/// in this message and only to the handling city.
+/// </summary>
+[MessageIdentity("case-transferred", Version = 2)]
+public sealed record CaseTransferredV2(
+    string CaseNumber,
+    string OriginNode,
+    string TargetNode,
+    Guid CorrelationId,
+    string Type,
+    string? Category,
+    string Description,
+    string? Phone,
+    string? Name,
+    string Reason,
+    DateTimeOffset? Deadline,
+    DateTimeOffset TransferredAt,
+    bool Confidential,
+    string? Enterprise,
+    string? Location,
+    DateTimeOffset? OccurredAt,
+    DateTimeOffset? AcceptedAt) : IRoutedMessage;
+
 /// <summary>The kinds of feedback a handling city sends back to the assigner or sender.</summary>
 public enum FeedbackKind
 {

@@ -47,6 +47,12 @@ internal sealed partial class CaseFeedRelay(IServiceScopeFactory scopes, IOption
             {
                 await Task.Delay(options.Value.RelayPollInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
+            else if (published < options.Value.RelayBatchSize)
+            {
+                // A partial batch: let the feed fill a little, so that each hop handles fewer, fuller envelopes
+                // (the per-envelope cost dominates: inbox, read-model transaction, outbox).
+                await Task.Delay(options.Value.RelayLinger, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
         }
     }
 
@@ -122,9 +128,10 @@ internal sealed partial class CaseFeedRelay(IServiceScopeFactory scopes, IOption
 
         if (entry.EventType == CaseFeedEvents.TransferredOut && entry.Transfer is { } transfer)
         {
-            yield return new CaseTransferred(entry.CaseNumber, self, transfer.TargetNode, correlation, entry.Summary.Type,
+            yield return new CaseTransferredV2(entry.CaseNumber, self, transfer.TargetNode, correlation, entry.Summary.Type,
                 transfer.Category ?? entry.Summary.Category, transfer.Description, transfer.Phone, transfer.Name, transfer.Reason,
-                entry.Summary.Deadline, entry.OccurredAt);
+                entry.Summary.Deadline, entry.OccurredAt, transfer.Confidential, transfer.Enterprise, transfer.Location,
+                transfer.OccurredAt, transfer.AcceptedAt ?? entry.Summary.CreatedAt);
         }
 
         if (entry.Origin is { } origin && FeedbackKindOf(entry) is { } kind)

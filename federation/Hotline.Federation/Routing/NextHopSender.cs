@@ -18,8 +18,8 @@ internal static class FederationEndpoints
     /// <summary>The durable endpoint that sends to neighbour <paramref name="nodeId"/>.</summary>
     public static string PeerEndpointName(string nodeId) => "peer-" + nodeId;
 
-    /// <summary>The RabbitMQ queue a node listens on.</summary>
-    public static string RabbitQueue(string nodeId) => "hotline.federation." + nodeId;
+    /// <summary>The RabbitMQ queue a node listens on (<c>Federation:RabbitQueuePrefix</c> + node id).</summary>
+    public static string RabbitQueue(string prefix, string nodeId) => prefix + nodeId;
 }
 
 /// <summary>Forwards a routed message one hop along the tree through the neighbour's durable endpoint.</summary>

@@ -40,12 +40,16 @@ internal sealed class FakeCityCases(string node) : ICityCases
     }
 
     /// <summary>A citizen's case accepted at this city (phone, web…): goes into the feed as "created".</summary>
-    public string CreateLocal(string type = "complaint", string title = "出租车绕路", string phone = "13812345678", DateTimeOffset? deadline = null)
+    public string CreateLocal(string type = "complaint", string title = "出租车绕路", string phone = "13812345678", DateTimeOffset? deadline = null,
+        string? name = null, string? location = null, string? description = null)
     {
         lock (_gate)
         {
             var number = $"{node}-20261125-{++_sequence:D6}";
-            var c = new FakeCase(number, type, title, Masking.Phone(phone), "accepted", deadline ?? DateTimeOffset.UtcNow.AddDays(13), null);
+            var c = new FakeCase(number, type, title, Masking.Phone(phone), "accepted", deadline ?? DateTimeOffset.UtcNow.AddDays(13), null)
+            {
+                Phone = phone, Name = name, Location = location, Description = description ?? title,
+            };
             _cases[number] = c;
             Append(c, "created", null, null);
             return number;
@@ -63,14 +67,21 @@ internal sealed class FakeCityCases(string node) : ICityCases
         }
     }
 
-    /// <summary>转办 out: the case goes to another city.</summary>
-    public void TransferOut(string caseNumber, string targetNode, string reason, string description, string phone)
+    /// <summary>
+    /// 转办 out: the case goes to another city with its full content, as the ticketing module's transfer package
+    /// gives it (description, caller, location), unless the test overrides description and phone.
+    /// </summary>
+    public void TransferOut(string caseNumber, string targetNode, string reason, string? description = null, string? phone = null)
     {
         lock (_gate)
         {
             var c = _cases[caseNumber];
             c.Status = "transferredOut";
-            Append(c, "transferredOut", reason, new CityTransfer(targetNode, reason, description, phone, null, null));
+            Append(c, "transferredOut", reason, new CityTransfer(targetNode, reason, description ?? c.Description ?? c.Title, phone ?? c.Phone, c.Name, null)
+            {
+                Location = c.Location,
+                AcceptedAt = DateTimeOffset.UtcNow,
+            });
         }
     }
 
@@ -91,6 +102,9 @@ internal sealed class FakeCityCases(string node) : ICityCases
             var c = new FakeCase(number, incoming.Type, incoming.Description, Masking.Phone(incoming.Phone), "accepted", incoming.Deadline, origin)
             {
                 Phone = incoming.Phone,
+                Name = incoming.Name,
+                Location = incoming.Location,
+                Description = incoming.Description,
             };
             _cases[number] = c;
             Append(c, "created", null, null);
@@ -167,5 +181,8 @@ internal sealed class FakeCase(string caseNumber, string type, string title, str
     public DateTimeOffset? Deadline { get; } = deadline;
     public CaseOrigin? Origin { get; } = origin;
     public string? Phone { get; init; }
+    public string? Name { get; init; }
+    public string? Location { get; init; }
+    public string? Description { get; init; }
     public string? Result { get; set; }
 }

@@ -132,7 +132,7 @@ internal sealed class TestFederation : IAsyncDisposable
     private readonly Dictionary<string, TestNode> _nodes = new(StringComparer.Ordinal);
 
     private readonly Dictionary<string, string> _urls = new(StringComparer.Ordinal);
-    private IDictionary<string, string?>? _extra;
+    private Func<NodeSpec, IDictionary<string, string?>?> _extra = _ => null;
 
     private TestFederation(string dataDirectory) => DataDirectory = dataDirectory;
 
@@ -147,7 +147,7 @@ internal sealed class TestFederation : IAsyncDisposable
     /// <summary>Starts a stopped node again on the same port with the same data folder.</summary>
     public async Task<TestNode> StartAgainAsync(NodeSpec spec)
     {
-        var node = await TestNode.StartAsync(spec, _urls[spec.Id], _urls, DataDirectory, _extra);
+        var node = await TestNode.StartAsync(spec, _urls[spec.Id], _urls, DataDirectory, _extra(spec));
         _nodes[spec.Id] = node;
         return node;
     }
@@ -173,7 +173,11 @@ internal sealed class TestFederation : IAsyncDisposable
         City("320100", "南京市"),
     ];
 
-    public static async Task<TestFederation> StartAsync(IEnumerable<NodeSpec> specs, IDictionary<string, string?>? extra = null)
+    public static Task<TestFederation> StartAsync(IEnumerable<NodeSpec> specs, IDictionary<string, string?>? extra = null) =>
+        StartAsync(specs, _ => extra);
+
+    /// <summary>Starts the nodes with per-node extra configuration (e.g. one PostgreSQL database per node).</summary>
+    public static async Task<TestFederation> StartAsync(IEnumerable<NodeSpec> specs, Func<NodeSpec, IDictionary<string, string?>?> extraFor)
     {
         var dir = Path.Combine(Path.GetTempPath(), "hotline-fed-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
@@ -185,10 +189,10 @@ internal sealed class TestFederation : IAsyncDisposable
             federation._urls[k] = v;
         }
 
-        federation._extra = extra;
+        federation._extra = extraFor;
         await Task.WhenAll(list.Select(async s =>
         {
-            var node = await TestNode.StartAsync(s, urls[s.Id], urls, dir, extra);
+            var node = await TestNode.StartAsync(s, urls[s.Id], urls, dir, extraFor(s));
             lock (federation._nodes)
             {
                 federation._nodes[s.Id] = node;
