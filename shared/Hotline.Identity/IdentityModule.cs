@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Hotline.Identity.ClientAssertions;
 using Hotline.Identity.Data;
 using Hotline.Identity.Endpoints;
 using Hotline.Identity.Seeding;
@@ -102,6 +103,10 @@ public static class IdentityModule
                     .RequireProofKeyForCodeExchange()
                     .AllowRefreshTokenFlow();
                 o.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Roles, Scopes.OfflineAccess);
+
+                // private_key_jwt between nodes: fetch a neighbour's public keys on first contact, refuse replays.
+                o.AddEventHandler(PeerJwksRefresher.Descriptor);
+                o.AddEventHandler(ClientAssertionReplayGuard.Descriptor);
                 o.UseAspNetCore()
                     .EnableTokenEndpointPassthrough()
                     .EnableAuthorizationEndpointPassthrough()
@@ -141,16 +146,24 @@ public static class IdentityModule
 
         services.AddRazorPages();
         services.AddPeerTokens(builder.Configuration);
+        services.AddSingleton<ClientKeySources>();
+        services.AddSingleton<PeerJwksThrottle>();
+        services.AddHttpClient(PeerJwksRefresher.HttpClientName);
         services.AddStartupTask<IdentitySeeder>();
         return builder;
     }
 
-    /// <summary>Maps <c>/connect/token</c>, <c>/connect/authorize</c>, <c>/connect/logout</c> and <c>GET /api/v1/identity/me</c>.
+    /// <summary>Maps <c>/connect/token</c>, <c>/connect/authorize</c>, <c>/connect/logout</c>, <c>GET /.well-known/client-jwks</c>
+    /// and <c>GET /api/v1/identity/me</c>.
     /// The login page is a Razor page mapped with the node's pages (<c>MapWebPages()</c>).</summary>
     public static IEndpointRouteBuilder MapIdentityEndpoints(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapConnectEndpoints();
+        app.MapGet(ClientAssertionKey.JwksPath, (ClientAssertionKey key) => TypedResults.Text(key.PublicJwks(), "application/jwk-set+json"))
+            .AllowAnonymous()
+            .WithTags("Identity")
+            .WithSummary("The public keys of this node's client assertions (private_key_jwt towards its neighbours).");
         app.MapGet("/api/v1/identity/me", (ClaimsPrincipal user, NodeOptions node) => TypedResults.Ok(new CurrentUser(
                 user.FindFirst(Claims.Subject)?.Value ?? string.Empty,
                 user.Identity?.Name ?? string.Empty,

@@ -34,9 +34,20 @@ public sealed class IdentityModuleOptions
                 yield return $"Identity:Clients:{i}:ClientId is required.";
             }
 
-            if (string.IsNullOrWhiteSpace(c.ClientSecret))
+            if (string.IsNullOrWhiteSpace(c.ClientSecret) && string.IsNullOrWhiteSpace(c.JwksUri) && string.IsNullOrWhiteSpace(c.Jwks)
+                && !c.ClientId.StartsWith("node-", StringComparison.Ordinal))
             {
-                yield return $"Identity:Clients:{i}:ClientSecret is required.";
+                yield return $"Identity:Clients:{i}:ClientSecret is required (or JwksUri / Jwks for private_key_jwt).";
+            }
+
+            if (!string.IsNullOrWhiteSpace(c.JwksUri) && !Uri.TryCreate(c.JwksUri, UriKind.Absolute, out _))
+            {
+                yield return $"Identity:Clients:{i}:JwksUri '{c.JwksUri}' is not an absolute URL.";
+            }
+
+            if (!string.IsNullOrWhiteSpace(c.Jwks) && !IsJwks(c.Jwks))
+            {
+                yield return $"Identity:Clients:{i}:Jwks is not a JSON Web Key Set with at least one key.";
             }
 
             foreach (var role in c.Roles.Where(r => r != HotlineRoles.Node && !HotlineRoles.All.Contains(r)))
@@ -64,6 +75,22 @@ public sealed class IdentityModuleOptions
             yield return "Identity:AccessTokenMinutes must be between 1 and 1440.";
         }
     }
+
+    private static bool IsJwks(string json)
+    {
+        try
+        {
+            return new Microsoft.IdentityModel.Tokens.JsonWebKeySet(json).Keys.Count > 0;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
 }
 
 /// <summary>Demo users per tier (city: agent1 … admin1; province/national: officer1 … admin1).</summary>
@@ -75,12 +102,24 @@ public sealed class DemoUsersOptions
     public string? Password { get; set; }
 }
 
-/// <summary>A client-credentials client; its tokens carry <see cref="Roles"/> and this node's audience.</summary>
+/// <summary>
+/// A client-credentials client; its tokens carry <see cref="Roles"/> and this node's audience. It authenticates with
+/// <c>private_key_jwt</c> (RFC 7523) when it has keys — <see cref="Jwks"/>, <see cref="JwksUri"/>, or, for a neighbour's
+/// client <c>node-{id}</c> with <c>{id}</c> in <c>Federation:Peers</c>, the neighbour's <c>/.well-known/client-jwks</c> —
+/// and with <see cref="ClientSecret"/> otherwise. A keyed client keeps its secret only in demo mode.
+/// </summary>
 public sealed class ConfidentialClient
 {
     public string ClientId { get; set; } = string.Empty;
 
+    /// <summary>The shared secret (demo clients; neighbours in demo mode as a fallback).</summary>
     public string ClientSecret { get; set; } = string.Empty;
+
+    /// <summary>Where the client publishes its public keys (fetched when an assertion names an unknown key).</summary>
+    public string? JwksUri { get; set; }
+
+    /// <summary>The client's public keys inline, as a JSON Web Key Set document.</summary>
+    public string? Jwks { get; set; }
 
     public string? DisplayName { get; set; }
 

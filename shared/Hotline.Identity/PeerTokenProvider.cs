@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text.Json.Serialization;
+using Hotline.Identity.ClientAssertions;
 using Hotline.ServiceDefaults;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -35,7 +37,9 @@ public static class PeerTokenExtensions
 
     /// <summary>
     /// Binds <see cref="PeerNodesOptions"/> (section <c>Federation</c>, validated at start) and registers a caching,
-    /// thread-safe <see cref="IPeerTokenProvider"/> (client credentials against <c>{peer.Url}/connect/token</c>).
+    /// thread-safe <see cref="IPeerTokenProvider"/> (client credentials against <c>{peer.Url}/connect/token</c>,
+    /// authenticated by a client assertion signed with this node's key under <c>data/&lt;node&gt;/keys/</c>, or by a
+    /// secret when the peer's <c>Authentication</c> is <c>ClientSecret</c>).
     /// </summary>
     public static IServiceCollection AddPeerTokens(this IServiceCollection services, IConfiguration configuration)
     {
@@ -44,9 +48,15 @@ public static class PeerTokenExtensions
             .Validate(o => o.Peers.TrueForAll(p => !string.IsNullOrWhiteSpace(p.Id)), "Federation:Peers:*:Id is required.")
             .Validate(o => o.Peers.TrueForAll(p => Uri.TryCreate(p.Url, UriKind.Absolute, out _)), "Federation:Peers:*:Url must be an absolute URL.")
             .Validate(o => o.Peers.TrueForAll(p => !string.IsNullOrWhiteSpace(p.ClientId)), "Federation:Peers:*:ClientId is required.")
+            .Validate(o => o.Peers.TrueForAll(p => p.Authentication != PeerAuthentication.ClientSecret || !string.IsNullOrWhiteSpace(p.ClientSecret)),
+                "Federation:Peers:*:ClientSecret is required when Authentication is ClientSecret.")
+            .Validate(o => o.Peers.TrueForAll(p => string.IsNullOrWhiteSpace(p.Issuer) || Uri.TryCreate(p.Issuer, UriKind.Absolute, out _)),
+                "Federation:Peers:*:Issuer must be an absolute URL.")
             .Validate(o => o.Peers.Select(p => p.Id).Distinct(StringComparer.Ordinal).Count() == o.Peers.Count, "Federation:Peers has the same Id twice.")
             .ValidateOnStart();
         services.AddHttpClient(TokenHttpClientName);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ClientAssertionKey>();
         services.AddSingleton<IPeerTokenProvider, PeerTokenProvider>();
         return services;
     }
@@ -87,19 +97,17 @@ public sealed class PeerTokenHandler : DelegatingHandler
 internal sealed partial class PeerTokenProvider(
     IHttpClientFactory httpClients,
     IOptionsMonitor<PeerNodesOptions> options,
+    ClientAssertionKey assertionKey,
     TimeProvider clock,
     ILogger<PeerTokenProvider> logger) : IPeerTokenProvider, IDisposable
 {
     /// <summary>Refresh this long before expiry (or a fifth of the lifetime when that is shorter).</summary>
     internal static readonly TimeSpan RefreshMargin = TimeSpan.FromSeconds(60);
 
+    private const string ClientAssertionTypeJwtBearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
     private readonly ConcurrentDictionary<string, CachedToken> _tokens = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
-
-    public PeerTokenProvider(IHttpClientFactory httpClients, IOptionsMonitor<PeerNodesOptions> options, ILogger<PeerTokenProvider> logger)
-        : this(httpClients, options, TimeProvider.System, logger)
-    {
-    }
 
     public async ValueTask<string> GetTokenAsync(string peerId, CancellationToken cancellationToken)
     {
@@ -152,19 +160,29 @@ internal sealed partial class PeerTokenProvider(
     {
         var peer = options.CurrentValue.Peers.Find(p => string.Equals(p.Id, peerId, StringComparison.Ordinal))
             ?? throw new PeerTokenException($"No peer '{peerId}' in Federation:Peers.");
-        if (string.IsNullOrEmpty(peer.ClientSecret))
-        {
-            throw new PeerTokenException($"Federation:Peers '{peerId}' has no ClientSecret.");
-        }
-
         var endpoint = new Uri(new Uri(peer.Url.TrimEnd('/') + "/"), "connect/token");
-        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        var requestedAt = clock.GetUtcNow();
+        var fields = new Dictionary<string, string>
         {
             ["grant_type"] = "client_credentials",
             ["client_id"] = peer.ClientId,
-            ["client_secret"] = peer.ClientSecret,
-        });
-        var requestedAt = clock.GetUtcNow();
+        };
+        if (peer.Authentication == PeerAuthentication.ClientSecret)
+        {
+            if (string.IsNullOrEmpty(peer.ClientSecret))
+            {
+                throw new PeerTokenException($"Federation:Peers '{peerId}' has no ClientSecret.");
+            }
+
+            fields["client_secret"] = peer.ClientSecret;
+        }
+        else
+        {
+            fields["client_assertion_type"] = ClientAssertionTypeJwtBearer;
+            fields["client_assertion"] = assertionKey.CreateAssertion(peer.ClientId, peer.AssertionAudience(), requestedAt);
+        }
+
+        using var form = new FormUrlEncodedContent(fields);
         var http = httpClients.CreateClient(PeerTokenExtensions.TokenHttpClientName);
         TokenResponse? body;
         try

@@ -15,8 +15,27 @@ public sealed class PeerNode
     /// <summary>The client id this node holds at the neighbour's IdP.</summary>
     public string ClientId { get; set; } = string.Empty;
 
-    /// <summary>The client secret (demo mode) for the neighbour's IdP.</summary>
+    /// <summary>The client secret (demo mode) for the neighbour's IdP; used only with <see cref="PeerAuthentication.ClientSecret"/>.</summary>
     public string? ClientSecret { get; set; }
+
+    /// <summary>How this node authenticates at the neighbour's IdP (default <see cref="PeerAuthentication.PrivateKeyJwt"/>).</summary>
+    public PeerAuthentication Authentication { get; set; } = PeerAuthentication.PrivateKeyJwt;
+
+    /// <summary>The neighbour IdP's issuer, the audience of client assertions; default <c>{Url}/</c>.</summary>
+    public string? Issuer { get; set; }
+
+    /// <summary>The audience of this node's client assertions for the neighbour.</summary>
+    public string AssertionAudience() => string.IsNullOrWhiteSpace(Issuer) ? Url.TrimEnd('/') + "/" : Issuer;
+}
+
+/// <summary>How a node authenticates to a neighbour's token endpoint.</summary>
+public enum PeerAuthentication
+{
+    /// <summary>A short-lived JWT signed with this node's own key (RFC 7523); the neighbour holds only the public key.</summary>
+    PrivateKeyJwt,
+
+    /// <summary>A shared client secret (demo mode only).</summary>
+    ClientSecret,
 }
 
 /// <summary>The neighbours of this node. Bound from the <c>Federation</c> section.</summary>

@@ -40,8 +40,9 @@ public static class NodeConfiguration
 {
     /// <summary>
     /// Binds the <c>Node</c> section, validates it with <see cref="NodeOptions.Validate"/> and registers it as
-    /// <c>IOptions&lt;NodeOptions&gt;</c> and as a <see cref="NodeOptions"/> singleton. A bad configuration writes each
-    /// message to stderr and throws <see cref="NodeConfigurationException"/>, so the process exits non-zero.
+    /// <c>IOptions&lt;NodeOptions&gt;</c> and as a <see cref="NodeOptions"/> singleton. A bad configuration throws
+    /// <see cref="NodeConfigurationException"/>; in a host, <see cref="StartupFailure"/> prints each message to stderr
+    /// and exits with code 1.
     /// </summary>
     public static NodeOptions AddNodeOptions(this IHostApplicationBuilder builder)
     {
@@ -73,11 +74,6 @@ public static class NodeConfiguration
 
         if (errors.Count > 0)
         {
-            foreach (var error in errors)
-            {
-                Console.Error.WriteLine(error);
-            }
-
             throw new NodeConfigurationException(errors);
         }
 

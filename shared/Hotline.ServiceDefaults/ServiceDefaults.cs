@@ -50,16 +50,19 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// Registers the defaults. Reads and validates the <c>Node</c> section first: a bad node identity throws
-    /// <see cref="NodeConfigurationException"/> before anything listens.
+    /// <see cref="NodeConfigurationException"/> before anything listens. Installs <see cref="StartupFailure"/>, so a
+    /// configuration error that reaches <c>Main</c> ends the process with one line per bad field and exit code 1.
     /// </summary>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
+        StartupFailure.ExitCleanlyOnConfigurationErrors();
         var node = builder.AddNodeOptions();
         var services = builder.Services;
 
         services.AddNodeStorage(builder.Configuration);
+        CheckStorage(builder.Configuration);
         builder.ConfigureJsonLogging();
         builder.ConfigureOpenTelemetry(node);
 
@@ -106,12 +109,16 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
-    /// The middleware every node runs, in order: forwarded headers (PathBase from X-Forwarded-Prefix), exception handler
-    /// (ProblemDetails), request localization, routing, authentication, authorization, rate limiter, antiforgery.
+    /// Validates every <c>ValidateOnStart</c> option now, before the host starts (a bad option throws
+    /// <see cref="OptionsValidationException"/> here, which <see cref="StartupFailure"/> turns into one line per field
+    /// and exit code 1, without the host logging a start-up failure), then adds the middleware every node runs, in
+    /// order: forwarded headers (PathBase from X-Forwarded-Prefix), exception handler (ProblemDetails), request
+    /// localization, routing, authentication, authorization, rate limiter, antiforgery.
     /// </summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.Services.GetService<IStartupValidator>()?.Validate();
         app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -135,6 +142,18 @@ public static class ServiceDefaultsExtensions
         app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         return app;
+    }
+
+    /// <summary>Storage is read while modules register (message stores, DbContexts): check it as early as the node.</summary>
+    private static void CheckStorage(IConfiguration configuration)
+    {
+        var storage = new StorageOptions();
+        configuration.GetSection(StorageOptions.SectionName).Bind(storage);
+        var errors = StorageExtensions.Validate(storage).ToList();
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(StorageOptions.SectionName, typeof(StorageOptions), errors);
+        }
     }
 
     private static void ConfigureLocalization(RequestLocalizationOptions options)

@@ -46,6 +46,9 @@ public sealed class StorageOptions
 /// <summary>Registers a module's DbContext on the node's configured storage.</summary>
 public static class StorageExtensions
 {
+    private const string PostgresRequired = "Storage:Postgres is required when Storage:Provider is Postgres.";
+    private const string DataDirectoryRequired = "Storage:DataDirectory is required.";
+
     /// <summary>
     /// Binds <see cref="StorageOptions"/> and validates it at start-up. Safe to call more than once.
     /// </summary>
@@ -53,10 +56,25 @@ public static class StorageExtensions
     {
         services.BindSectionOnce<StorageOptions>(configuration, StorageOptions.SectionName)
             .Validate(o => o.Provider != StorageProvider.Postgres || !string.IsNullOrWhiteSpace(o.Postgres),
-                "Storage:Postgres is required when Storage:Provider is Postgres.")
-            .Validate(o => !string.IsNullOrWhiteSpace(o.DataDirectory), "Storage:DataDirectory is required.")
+                PostgresRequired)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.DataDirectory), DataDirectoryRequired)
             .ValidateOnStart();
         return services;
+    }
+
+    /// <summary>One message per bad <c>Storage</c> field (the same checks as at start-up).</summary>
+    public static IEnumerable<string> Validate(StorageOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Provider == StorageProvider.Postgres && string.IsNullOrWhiteSpace(options.Postgres))
+        {
+            yield return PostgresRequired;
+        }
+
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            yield return DataDirectoryRequired;
+        }
     }
 
     /// <summary>

@@ -41,6 +41,10 @@ public sealed class NodeFactory : WebApplicationFactory<Hotline.Municipal.Progra
             ["Identity:Clients:1:Roles:0"] = "node",
             ["Identity:WebClients:0:ClientId"] = WebClientId,
             ["Identity:WebClients:0:RedirectUris:0"] = RedirectUri,
+            // The city host composes telephony: free ports, files under the test's folder.
+            ["Sip:Udp"] = "127.0.0.1:0",
+            ["Sip:Tcp"] = "127.0.0.1:0",
+            ["Sip:DataDirectory"] = Path.Combine(DataDirectory, "telephony"),
         };
         if (overrides is not null)
         {

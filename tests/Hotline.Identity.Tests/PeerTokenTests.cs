@@ -61,6 +61,7 @@ public sealed class PeerTokenTests : IClassFixture<PeerTokenTests.Node>
             ["Federation:Peers:0:Url"] = "http://localhost",
             ["Federation:Peers:0:ClientId"] = "node-440000",
             ["Federation:Peers:0:ClientSecret"] = secret,
+            ["Federation:Peers:0:Authentication"] = "ClientSecret",
         }).Build();
         var services = new ServiceCollection();
         services.AddLogging();

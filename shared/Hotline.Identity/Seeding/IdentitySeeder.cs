@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Hotline.Identity.ClientAssertions;
 using Hotline.Identity.Data;
 using Hotline.ServiceDefaults;
 using Hotline.SharedKernel;
@@ -19,6 +20,7 @@ internal sealed partial class IdentitySeeder(
     IServiceScopeFactory scopes,
     NodeOptions node,
     IOptions<IdentityModuleOptions> options,
+    ClientKeySources keySources,
     ILogger<IdentitySeeder> logger) : IStartupTask
 {
     /// <summary>Demo users of a city node: user name, role, display name.</summary>
@@ -64,7 +66,7 @@ internal sealed partial class IdentitySeeder(
         var applications = services.GetRequiredService<IOpenIddictApplicationManager>();
         foreach (var client in settings.Clients)
         {
-            await UpsertAsync(applications, ConfidentialDescriptor(client), cancellationToken).ConfigureAwait(false);
+            await UpsertConfidentialAsync(applications, client, settings.Demo.Enabled, cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var client in settings.WebClients)
@@ -106,12 +108,44 @@ internal sealed partial class IdentitySeeder(
         }
     }
 
-    private static OpenIddictApplicationDescriptor ConfidentialDescriptor(ConfidentialClient client)
+    /// <summary>
+    /// A keyed client (<c>private_key_jwt</c>) keeps its secret only in demo mode. Keys fetched from a URL are kept
+    /// across restarts; a keyed client with neither inline keys nor a secret is created on first contact, when its keys
+    /// are fetched (<see cref="PeerJwksRefresher"/>).
+    /// </summary>
+    private async Task UpsertConfidentialAsync(IOpenIddictApplicationManager applications, ConfidentialClient client, bool demo, CancellationToken ct)
+    {
+        var keyed = keySources.UsesKeys(client);
+        var descriptor = ConfidentialDescriptor(client, keepSecret: !keyed || demo);
+        var existing = await applications.FindByClientIdAsync(client.ClientId, ct).ConfigureAwait(false);
+        if (existing is null)
+        {
+            if (string.IsNullOrEmpty(descriptor.ClientSecret) && descriptor.JsonWebKeySet is null)
+            {
+                LogDeferred(logger, client.ClientId);
+                return;
+            }
+
+            await applications.CreateAsync(descriptor, ct).ConfigureAwait(false);
+            return;
+        }
+
+        if (descriptor.JsonWebKeySet is null && keyed)
+        {
+            descriptor.JsonWebKeySet = await applications.GetJsonWebKeySetAsync(existing, ct).ConfigureAwait(false);
+        }
+
+        await applications.UpdateAsync(existing, descriptor, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The OpenIddict application of a client-credentials client (inline keys included; secret if kept).</summary>
+    internal static OpenIddictApplicationDescriptor ConfidentialDescriptor(ConfidentialClient client, bool keepSecret)
     {
         var descriptor = new OpenIddictApplicationDescriptor
         {
             ClientId = client.ClientId,
-            ClientSecret = client.ClientSecret,
+            ClientSecret = keepSecret && !string.IsNullOrWhiteSpace(client.ClientSecret) ? client.ClientSecret : null,
+            JsonWebKeySet = string.IsNullOrWhiteSpace(client.Jwks) ? null : new Microsoft.IdentityModel.Tokens.JsonWebKeySet(client.Jwks),
             ClientType = ClientTypes.Confidential,
             DisplayName = client.DisplayName ?? client.ClientId,
             Permissions = { Permissions.Endpoints.Token, Permissions.GrantTypes.ClientCredentials },
@@ -171,6 +205,9 @@ internal sealed partial class IdentitySeeder(
                 $"Identity seeding failed for {what}: {string.Join("; ", result.Errors.Select(e => e.Description))}");
         }
     }
+
+    [LoggerMessage(EventId = 211, Level = LogLevel.Information, Message = "Client {ClientId} is registered on first contact, when its public keys are fetched")]
+    private static partial void LogDeferred(ILogger logger, string clientId);
 
     [LoggerMessage(EventId = 210, Level = LogLevel.Information, Message = "{Count} demo users ready at node {NodeId}")]
     private static partial void LogDemoSeeded(ILogger logger, int count, string nodeId);
