@@ -33,9 +33,13 @@ internal sealed class SerialExecutor(Action<Exception> onError)
             while (_queue.TryDequeue(out var work))
             {
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                var measured = false;
                 try
                 {
-                    await work().ConfigureAwait(false);
+                    var pending = work();
+                    EngineCounters.AddActor(started); // the synchronous part: what the item costs this thread
+                    measured = true;
+                    await pending.ConfigureAwait(false);
                 }
 #pragma warning disable CA1031 // the actor must survive a failing work item
                 catch (Exception ex)
@@ -45,7 +49,10 @@ internal sealed class SerialExecutor(Action<Exception> onError)
                 }
                 finally
                 {
-                    EngineCounters.AddActor(started);
+                    if (!measured)
+                    {
+                        EngineCounters.AddActor(started);
+                    }
                 }
             }
 

@@ -16,10 +16,10 @@ internal sealed class JitterBuffer
     private const int Slots = 64;
     private readonly int _depth;
     private readonly Lock _gate = new();
-    private readonly byte[] _data = new byte[Slots * MaxPayload];
-    private readonly short[] _length = new short[Slots];
-    private readonly byte[] _type = new byte[Slots];
-    private readonly long[] _seqOf = new long[Slots];
+    private byte[] _data = [];
+    private short[] _length = [];
+    private byte[] _type = [];
+    private long[] _seqOf = [];
     private int _count;
     private long _next = -1;
     private bool _primed;
@@ -29,7 +29,34 @@ internal sealed class JitterBuffer
     public JitterBuffer(int depth = 3)
     {
         _depth = Math.Clamp(depth, 1, Slots / 2);
-        Array.Fill(_seqOf, -1);
+    }
+
+    /// <summary>The ring is allocated with the first packet (many calls never carry audio) and dropped by <see cref="Release"/>.</summary>
+    private void EnsureRing()
+    {
+        if (_seqOf.Length == 0)
+        {
+            _data = new byte[Slots * MaxPayload];
+            _length = new short[Slots];
+            _type = new byte[Slots];
+            _seqOf = new long[Slots];
+            Array.Fill(_seqOf, -1);
+        }
+    }
+
+    /// <summary>Frees the ring when the stream ends; counters stay readable.</summary>
+    public void Release()
+    {
+        lock (_gate)
+        {
+            _data = [];
+            _length = [];
+            _type = [];
+            _seqOf = [];
+            _count = 0;
+            _primed = false;
+            _next = -1;
+        }
     }
 
     /// <summary>Distinct packets that arrived (on time or late).</summary>
@@ -79,6 +106,7 @@ internal sealed class JitterBuffer
 
         lock (_gate)
         {
+            EnsureRing();
             var ext = Extend(sequence);
             var slot = (int)(ext & (Slots - 1));
             if (_seqOf[slot] == ext)
@@ -142,6 +170,11 @@ internal sealed class JitterBuffer
         payloadType = 0;
         lock (_gate)
         {
+            if (_count == 0 && !_primed)
+            {
+                return -1;
+            }
+
             if (!_primed)
             {
                 if (_count < _depth)

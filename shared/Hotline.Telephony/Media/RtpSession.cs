@@ -168,6 +168,7 @@ internal sealed class RtpSession : IAsyncDisposable, IRtpReceiver
         }
 
         _port.Detach(this);
+        _jitter.Release();
         if (_pool is not null)
         {
             _pool.Return(_port);

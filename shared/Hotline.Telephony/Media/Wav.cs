@@ -59,7 +59,7 @@ internal sealed class WavWriter : IDisposable
     private const int ChunkBytes = 32 * 1024;
     private readonly int _channels;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private byte[] _chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkBytes);
+    private byte[]? _chunk; // rented with the first frame: calls that end before media cost no buffer
     private int _fill;
     private long _dataBytes;
     private bool _completed;
@@ -90,13 +90,27 @@ internal sealed class WavWriter : IDisposable
 
         var n = Math.Max(left.Length, right.Length);
         var bytes = n * 2 * _channels;
+        _chunk ??= System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkBytes);
         if (_fill + bytes > _chunk.Length)
         {
             Flush();
         }
 
         var buf = _chunk.AsSpan(_fill, bytes);
-        if (_channels == 1)
+        if (BitConverter.IsLittleEndian && _channels == 1 && left.Length == n)
+        {
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(left).CopyTo(buf); // PCM16LE is the memory layout
+        }
+        else if (BitConverter.IsLittleEndian && _channels == 2 && left.Length == n && right.Length == n)
+        {
+            var o = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(buf);
+            for (var i = 0; i < n; i++)
+            {
+                o[2 * i] = left[i];
+                o[(2 * i) + 1] = right[i];
+            }
+        }
+        else if (_channels == 1)
         {
             for (var i = 0; i < n; i++)
             {
@@ -118,7 +132,7 @@ internal sealed class WavWriter : IDisposable
 
     private void Flush()
     {
-        var full = _chunk;
+        var full = _chunk!;
         var len = _fill;
         _chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkBytes);
         _fill = 0;
@@ -133,6 +147,7 @@ internal sealed class WavWriter : IDisposable
             _completed = true;
             var last = _chunk;
             var len = _fill;
+            _chunk = null;
             _fill = 0;
             DiskWriter.Instance.Enqueue(new DiskWriter.Op(this, last, len, Close: true));
         }
@@ -144,7 +159,7 @@ internal sealed class WavWriter : IDisposable
     public void Dispose() => CompleteAsync().GetAwaiter().GetResult();
 
     /// <summary>Runs on the disk thread.</summary>
-    internal void Apply(byte[] data, int length, bool close)
+    internal void Apply(byte[]? data, int length, bool close)
     {
         try
         {
@@ -155,7 +170,10 @@ internal sealed class WavWriter : IDisposable
                 _stream.Write(new byte[44]);
             }
 
-            _stream?.Write(data, 0, length);
+            if (data is not null)
+            {
+                _stream?.Write(data, 0, length);
+            }
             if (close && _stream is not null)
             {
                 _stream.Position = 0;
@@ -172,7 +190,10 @@ internal sealed class WavWriter : IDisposable
         }
         finally
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(data);
+            if (data is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(data);
+            }
             if (close)
             {
                 _closed.TrySetResult();
@@ -230,5 +251,5 @@ internal sealed class DiskWriter
     }
 
     /// <summary>One write (and maybe close) for one file.</summary>
-    internal readonly record struct Op(WavWriter Writer, byte[] Data, int Length, bool Close);
+    internal readonly record struct Op(WavWriter Writer, byte[]? Data, int Length, bool Close);
 }
