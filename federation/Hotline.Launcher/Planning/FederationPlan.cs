@@ -111,6 +111,9 @@ internal sealed class FederationPlan
                     env[$"Sip__Extensions__{e - 1}__Password"] = extPassword;
                 }
 
+                // First start files a year of history through the city's real intake (demo mode only).
+                env["DemoData__Enabled"] = "true";
+
                 for (var a = 0; a < AgentExtensions.Length; a++)
                 {
                     env[$"AgentExtensions__Agents__{a}__User"] = AgentExtensions[a].User;

@@ -7,7 +7,7 @@ namespace Hotline.Municipal.Composition;
 
 /// <summary>
 /// What only a city host can do because it composes both telephony and ticketing: voicemail becomes a case, recordings
-/// play from the case page, staff accounts are tied to their SIP extensions. No business rules live here; each adapter
+/// play from the case page, staff accounts are tied to their SIP extensions, and a demo city starts with a year of history. No business rules live here; each adapter
 /// calls the modules' public contracts.
 /// </summary>
 internal static class CityComposition
@@ -23,6 +23,18 @@ internal static class CityComposition
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<AgentExtensionOptions>, AgentExtensionValidator>();
         services.AddStartupTask<AgentExtensionSeeder>();
+
+        services.AddOptions<DemoDataOptions>()
+            .Bind(builder.Configuration.GetSection(DemoDataOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        if (builder.Configuration.GetValue<bool>($"{DemoDataOptions.SectionName}:{nameof(DemoDataOptions.Enabled)}"))
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider, DemoClock>();
+            services.AddHostedService<DemoHistorySeeder>();
+        }
+
         return builder;
     }
 

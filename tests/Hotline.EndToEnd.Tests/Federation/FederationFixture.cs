@@ -27,6 +27,9 @@ public sealed class FederationFixture : IAsyncLifetime
         }
         """;
 
+    /// <summary>Demo history per city in this lane (the launcher's default is larger; fewer keeps start-up light).</summary>
+    public const int DemoCasesPerCity = 100;
+
     public static readonly string[] StartedNodes = ["100000", "440000", "320000", "440100", "440300", "320100"];
 
     public LauncherProcess Launcher { get; private set; } = null!;
@@ -44,7 +47,10 @@ public sealed class FederationFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Launcher = LauncherProcess.Start(Topology);
+        Launcher = LauncherProcess.Start(Topology, null, new Dictionary<string, string>
+        {
+            ["DemoData__Cases"] = DemoCasesPerCity.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
         TopologyFile = Path.Combine(Path.GetDirectoryName(Launcher.DataDirectory)!, "late-topology.json");
         await File.WriteAllTextAsync(TopologyFile, Topology);
         Federation = await Launcher.WaitForFederationAsync(TimeSpan.FromMinutes(5));

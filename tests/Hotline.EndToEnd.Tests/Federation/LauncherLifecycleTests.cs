@@ -73,7 +73,7 @@ public sealed class LauncherLifecycleTests
         Assert.Equal(2, launcher.ExitCode);
         Assert.Contains(field, launcher.Output, StringComparison.Ordinal);
         Assert.Contains("nothing was started", launcher.Output, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(Path.Combine(launcher.DataDirectory, "logs")), "a child log exists: something was started");
+        Assert.False(System.IO.Directory.Exists(Path.Combine(launcher.DataDirectory, "logs")), "a child log exists: something was started");
         Assert.False(File.Exists(launcher.FederationFile));
     }
 }

@@ -49,11 +49,17 @@ public sealed partial class LauncherProcess : IAsyncDisposable
     public string FederationFile => Path.Combine(DataDirectory, "federation.json");
 
     /// <summary>Starts the launcher. <paramref name="topologyJson"/> is written to a file in the data folder's parent.</summary>
-    public static LauncherProcess Start(string? topologyJson = null, string? dataDirectory = null, params string[] extraArgs)
+    public static LauncherProcess Start(string? topologyJson = null, string? dataDirectory = null, params string[] extraArgs) =>
+        Start(topologyJson, dataDirectory, environment: null, extraArgs);
+
+    /// <summary>As <see cref="Start(string?, string?, string[])"/>, with extra environment variables for the launcher and
+    /// (inherited) every node it starts.</summary>
+    public static LauncherProcess Start(string? topologyJson, string? dataDirectory, IReadOnlyDictionary<string, string>? environment,
+        params string[] extraArgs)
     {
         var ownsData = dataDirectory is null;
         dataDirectory ??= Path.Combine(Path.GetTempPath(), "hotline-e2e-" + Guid.NewGuid().ToString("N")[..8], "data");
-        Directory.CreateDirectory(Path.GetDirectoryName(dataDirectory)!);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(dataDirectory)!);
         var info = new ProcessStartInfo(DotNetPath())
         {
             WorkingDirectory = Repository.Root,
@@ -63,6 +69,11 @@ public sealed partial class LauncherProcess : IAsyncDisposable
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
         info.ArgumentList.Add(Repository.LauncherAssembly);
         foreach (var arg in new[] { "--data", dataDirectory, "--no-build", "--configuration", Repository.Configuration, "--random-ports" })
         {
@@ -163,7 +174,7 @@ public sealed partial class LauncherProcess : IAsyncDisposable
         {
             try
             {
-                Directory.Delete(Path.GetDirectoryName(DataDirectory)!, recursive: true);
+                System.IO.Directory.Delete(Path.GetDirectoryName(DataDirectory)!, recursive: true);
             }
             catch (IOException)
             {

@@ -15,7 +15,7 @@ public static class ProcessTable
     public static IReadOnlyList<int> ChildrenOf(int parentPid)
     {
         var children = new List<int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        foreach (var dir in System.IO.Directory.EnumerateDirectories("/proc"))
         {
             if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
                 && Stat(pid) is { } stat && stat.ParentPid == parentPid && stat.State != 'Z')
