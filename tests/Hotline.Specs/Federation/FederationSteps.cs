@@ -104,13 +104,22 @@ public sealed class FederationSteps
         Assert.True(view.GetProperty("supervisedAt").GetDateTimeOffset() < view.GetProperty("noticedAt").GetDateTimeOffset());
     }
 
-    [When(@"广州市受理市民投诉""(.*)""，联系电话""(.*)""")]
-    public void WhenGuangzhouAccepts(string title, string phone) =>
-        _guangzhouCase = Federation["440100"].City!.CreateLocal("complaint", title, phone, DateTimeOffset.UtcNow.AddDays(5));
+    [When(@"广州市受理市民投诉""(.*)""，联系电话""(.*)""，来电人""(.*)""，事发地点""(.*)""")]
+    public void WhenGuangzhouAccepts(string title, string phone, string name, string location) =>
+        _guangzhouCase = Federation["440100"].City!.CreateLocal("complaint", title, phone, DateTimeOffset.UtcNow.AddDays(5), name, location);
 
     [When(@"广州市将该工单转办给南京市，理由""(.*)""")]
     public void WhenTransferred(string reason) =>
-        Federation["440100"].City!.TransferOut(_guangzhouCase!, "320100", reason, "乘客在南京南站遭出租车拒载", "13912345678");
+        Federation["440100"].City!.TransferOut(_guangzhouCase!, "320100", reason);
+
+    [Then(@"南京市工单的诉求内容为""(.*)""，来电人为""(.*)""，事发地点为""(.*)""")]
+    public void ThenNanjingHasTheContent(string description, string name, string location)
+    {
+        var there = Federation["320100"].City!.ByOrigin(_guangzhouCase!)!;
+        Assert.Equal(description, there.Description);
+        Assert.Equal(name, there.Name);
+        Assert.Equal(location, there.Location);
+    }
 
     [Then(@"南京市收到来源为转办的工单，联系电话为""(.*)""")]
     public async Task ThenNanjingHasIt(string phone)
