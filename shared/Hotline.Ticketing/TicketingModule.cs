@@ -42,7 +42,13 @@ public static class TicketingModule
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddNodeStorage(builder.Configuration);
-        services.AddModuleDbContext<TicketingDbContext>("ticketing", SqliteTuning.Apply);
+        // Pooled: requests rent a context instead of building one (same store as AddModuleDbContext would choose).
+        services.AddDbContextPool<TicketingDbContext>((sp, options) =>
+        {
+            var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            options.UseNodeDatabase(storage, sp.GetRequiredService<IOptions<NodeOptions>>().Value.Id, "ticketing");
+            SqliteTuning.Apply(options);
+        });
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton<DuplicateIndex>();
@@ -56,6 +62,7 @@ public static class TicketingModule
         services.AddScoped<AddAttachmentHandler>();
         services.AddScoped<ICaseFeed, CaseFeedReader>();
         services.AddScoped<ICaseSupervision, RecordSupervisionHandler>();
+        services.AddScoped<Reference.ReferenceDataEditor>();
         services.AddScoped<ICaseTransferSource, ReadTransferPackageHandler>();
 
         // Order matters: the schema exists before the deadline monitor's first pass.
@@ -78,6 +85,8 @@ public static class TicketingModule
                 HotlineRoles.Administrator, HotlineRoles.Officer, HotlineRoles.Analyst]));
         services.AddNavLink(new NavLink("/staff/cases/overdue", "超期督办", "Overdue", Order: 21,
             Roles: [HotlineRoles.TeamLead, HotlineRoles.Administrator, HotlineRoles.Officer]));
+        services.AddNavLink(new NavLink("/staff/reference", "基础数据", "Reference data", Order: 23,
+            Roles: [HotlineRoles.TeamLead, HotlineRoles.Administrator]));
         services.AddNavLink(new NavLink("/enterprise/cases", "企业直通车", "Enterprise cases", Order: 22, Roles: [HotlineRoles.Enterprise]));
 
         // The pages live in this assembly; hosts built with the Web SDK discover it themselves, others (tests) do not.

@@ -108,4 +108,21 @@ public sealed class CalendarTests
         order.Status = CaseStatus.Closed;
         Assert.Equal(DeadlineState.None, sla.StateOf(order, At(2026, 10, 10)));
     }
+
+    /// <summary>
+    /// The 2026 rows are exactly the State Council notice (国务院办公厅关于2026年部分节假日安排的通知, 2025-11-04, Xinhua full text):
+    /// 元旦 1/1–1/3, 1/4 上班; 春节 2/15–2/23, 2/14 and 2/28 上班; 清明 4/4–4/6; 劳动节 5/1–5/5, 5/9 上班; 端午 6/19–6/21;
+    /// 中秋 9/25–9/27; 国庆 10/1–10/7, 9/20 and 10/10 上班.
+    /// </summary>
+    [Fact]
+    public void The_2026_schedule_is_the_published_notice_day_by_day()
+    {
+        static IEnumerable<string> Days(int month, int from, int to) => Enumerable.Range(from, to - from + 1).Select(d => $"2026-{month:00}-{d:00}");
+        string[] off = [.. Days(1, 1, 3), .. Days(2, 15, 23), .. Days(4, 4, 6), .. Days(5, 1, 5), .. Days(6, 19, 21), .. Days(9, 25, 27), .. Days(10, 1, 7)];
+        string[] work = ["2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"];
+        var seeded = SeedData.Holidays().Where(d => d.Day.StartsWith("2026", StringComparison.Ordinal)).ToList();
+        Assert.Equal(off.Order(), seeded.Where(d => !d.Working).Select(d => d.Day).Order());
+        Assert.Equal(work.Order(), seeded.Where(d => d.Working).Select(d => d.Day).Order());
+        Assert.All(work, d => Assert.True(DateOnly.Parse(d, System.Globalization.CultureInfo.InvariantCulture).DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday));
+    }
 }

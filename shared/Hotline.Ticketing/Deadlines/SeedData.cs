@@ -24,7 +24,8 @@ internal static class SeedData
         yield return Day("2025-09-28", "国庆节调休上班", true);
         yield return Day("2025-10-11", "国庆节调休上班", true);
 
-        // 2026 (国办发明电〔2025〕7号)
+        // 2026: 国务院办公厅关于2026年部分节假日安排的通知, dated 2025-11-04 (Xinhua full text; gov.cn content_7047090),
+        // checked day by day in CalendarTests.The_2026_schedule_is_the_published_notice_day_by_day.
         foreach (var d in Range("2026-01-01", 3, "元旦", false)) yield return d;
         yield return Day("2026-01-04", "元旦调休上班", true);
         foreach (var d in Range("2026-02-15", 9, "春节", false)) yield return d;

@@ -34,11 +34,14 @@ public static class TicketingCommand
             case "create":
                 await CreateCasesAsync(Arg(1, 20), Arg(2, 16));
                 return 0;
+            case "wrk":
+                await WrkAsync(Arg(1, 20), Arg(2, 16));
+                return 0;
             case "profile":
                 await ProfileAsync(Arg(1, 3000));
                 return 0;
             default:
-                Console.Error.WriteLine("usage: ticketing duplicates [cases] [queries] | ticketing create [seconds] [concurrency]");
+                Console.Error.WriteLine("usage: ticketing duplicates [cases] [queries] | ticketing create [seconds] [concurrency] | ticketing wrk [seconds] [connections] | ticketing profile [cases]");
                 return 2;
         }
     }
@@ -263,6 +266,69 @@ public static class TicketingCommand
         {
             await StopHostAsync(app, data);
         }
+    }
+
+    /// <summary>
+    /// POST /api/v1/cases driven by wrk (a separate C process, 2 threads, keep-alive connections) against the host in this
+    /// process: wrk's own throughput and latency distribution, plus the host's CPU per case and the rows actually stored.
+    /// </summary>
+    private static async Task WrkAsync(int seconds, int connections)
+    {
+        static string Lua(string name, string[] values) =>
+            $"local {name} = {{ {string.Join(", ", values.Select(v => "\"" + v + "\""))} }}\n";
+        var script = Path.Combine(Path.GetTempPath(), "hotline-bench-" + Guid.NewGuid().ToString("N") + ".lua");
+        await File.WriteAllTextAsync(script,
+            Lua("d", Districts) + Lua("r", Roads) + Lua("l", Landmarks) + Lua("v", Vehicles) + Lua("p", Problems) + Lua("x", Details) + """
+            local function pick(t) return t[math.random(#t)] end
+            local headers = { ["Content-Type"] = "application/json" }
+            setup = function(thread) thread:set("seed", math.random(1, 1000000)) end
+            init = function(args) math.randomseed(seed or os.time()) end
+            request = function()
+              local body = string.format('{"type":"complaint","category":"030200","description":"%s%s%s，%s粤B%d%s，%s。","phone":"13%09d"}',
+                pick(d), pick(r), pick(l), pick(v), math.random(10000, 99999), pick(p), pick(x), math.random(100000000, 999999999))
+              return wrk.format("POST", "/api/v1/cases", headers, body)
+            end
+            """);
+        var (app, url, data) = await StartHostAsync();
+        try
+        {
+            Console.WriteLine($"host: {url}, SQLite under {data}; wrk -t2 -c{connections}, 3 s warm-up then {seconds} s");
+            await RunWrkAsync(url, script, 3, connections);
+            var countBefore = await CountCasesAsync(app);
+            var cpuBefore = Environment.CpuUsage.TotalTime;
+            var output = await RunWrkAsync(url, script, seconds, connections);
+            var cpu = Environment.CpuUsage.TotalTime - cpuBefore;
+            var stored = await CountCasesAsync(app) - countBefore;
+            Console.WriteLine(output);
+            Console.WriteLine($"stored {stored:N0} cases in the measured run = {stored / (double)seconds:N0} cases/s; host CPU {cpu.TotalMilliseconds / Math.Max(1, stored):F2} ms per case; " +
+                              $"machine load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} on {Environment.ProcessorCount} cores");
+        }
+        finally
+        {
+            await StopHostAsync(app, data);
+            File.Delete(script);
+        }
+    }
+
+    private static async Task<long> CountCasesAsync(WebApplication app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<Hotline.Ticketing.Persistence.TicketingDbContext>();
+        return await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.LongCountAsync(db.Cases);
+    }
+
+    private static async Task<string> RunWrkAsync(string url, string script, int seconds, int connections)
+    {
+        var psi = new ProcessStartInfo("wrk", ["-t2", $"-c{connections}", $"-d{seconds}s", "--latency", "-s", script, url])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException("wrk did not start (apt-get install wrk).");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (await stdout) + (await stderr);
     }
 
     private static (double CpuMs, double WallMs) Measure(Action action)
