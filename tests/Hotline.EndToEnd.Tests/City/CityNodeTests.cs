@@ -114,7 +114,7 @@ public sealed partial class CityNodeTests(FederationFixture fixture)
         {
             var found = await GetJsonAsync(new Uri(CityUrl, $"/api/v1/cases?q={marker}"), cityToken);
             return found["items"]!.AsArray().FirstOrDefault()?.AsObject();
-        }, TimeSpan.FromSeconds(90), "the 交办 case at 深圳");
+        }, TimeSpan.FromSeconds(180), "the 交办 case at 深圳");
         Assert.Equal("assignment", local["channel"]!.GetValue<string>());
         var cityCase = local["caseNumber"]!.GetValue<string>();
         Assert.Matches(CaseNumberPattern(), cityCase);
@@ -127,7 +127,7 @@ public sealed partial class CityNodeTests(FederationFixture fixture)
         {
             var listing = await GetJsonAsync(new Uri(fixture.NodeUrl(Province), $"/api/v1/cases?node={City}"), provinceToken);
             return listing.ToJsonString().Contains(cityCase, StringComparison.Ordinal) ? listing : null;
-        }, TimeSpan.FromSeconds(90), $"{cityCase} reported up to 广东省");
+        }, TimeSpan.FromSeconds(180), $"{cityCase} reported up to 广东省");
         Assert.DoesNotContain("13800138000", reported.ToJsonString(), StringComparison.Ordinal);
     }
 
