@@ -63,6 +63,8 @@ public static class TicketingModule
         services.AddScoped<ICaseFeed, CaseFeedReader>();
         services.AddScoped<ICaseSupervision, RecordSupervisionHandler>();
         services.AddScoped<Reference.ReferenceDataEditor>();
+        services.TryAddSingleton<IRecordingStore>(sp => new FileRecordingStore(Path.Combine(
+            sp.GetRequiredService<IOptions<StorageOptions>>().Value.NodeDirectory(sp.GetRequiredService<IOptions<NodeOptions>>().Value.Id), "recordings")));
         services.AddScoped<ICaseTransferSource, ReadTransferPackageHandler>();
 
         // Order matters: the schema exists before the deadline monitor's first pass.
@@ -83,6 +85,8 @@ public static class TicketingModule
         services.AddNavLink(new NavLink("/staff/cases", "工单", "Cases", Order: 20,
             Roles: [HotlineRoles.Agent, HotlineRoles.TeamLead, HotlineRoles.QualityInspector, HotlineRoles.Handler, HotlineRoles.Reviewer,
                 HotlineRoles.Administrator, HotlineRoles.Officer, HotlineRoles.Analyst]));
+        services.AddNavLink(new NavLink("/staff/cases/phone", "电话受理", "Phone intake", Order: 19,
+            Roles: [HotlineRoles.Agent, HotlineRoles.TeamLead, HotlineRoles.Administrator]));
         services.AddNavLink(new NavLink("/staff/cases/overdue", "超期督办", "Overdue", Order: 21,
             Roles: [HotlineRoles.TeamLead, HotlineRoles.Administrator, HotlineRoles.Officer]));
         services.AddNavLink(new NavLink("/staff/reference", "基础数据", "Reference data", Order: 23,

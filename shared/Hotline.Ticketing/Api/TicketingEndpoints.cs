@@ -40,6 +40,9 @@ internal static class TicketingEndpoints
 
         var staff = api.MapGroup("").RequireAuthorization(HotlinePolicies.Staff);
         staff.MapGet("/cases/{caseNumber}/attachments/{id:long}", DownloadAsync).WithName("GetCaseAttachment").WithSummary("Download an attachment (audited).");
+        staff.MapGet("/cases/{caseNumber}/recording", RecordingAsync).WithName("GetCaseRecording")
+            .WithSummary("The call recording linked to the case (audio/wav, range requests; audited); 404 when there is none.")
+            .Produces(StatusCodes.Status200OK, contentType: "audio/wav").ProducesProblem(StatusCodes.Status404NotFound);
         staff.MapGet("/cases", SearchAsync).WithName("SearchCases").WithSummary("Search and filter cases (status, type, q, overdue, unit, major).");
         staff.MapPost("/staff/cases", CreateStaffAsync).WithName("AcceptCase").WithSummary("An agent accepts a case from any channel.");
         staff.MapGet("/cases/{caseNumber}/duplicates", DuplicatesAsync).WithName("GetCaseDuplicates")
@@ -179,6 +182,14 @@ internal static class TicketingEndpoints
 
         http.Response.Headers.XContentTypeOptions = "nosniff";
         return Results.File(result.Value.Content, result.Value.ContentType, result.Value.FileName);
+    }
+
+    private static async Task<IResult> RecordingAsync(string caseNumber, HttpContext http, CaseQueries queries, CancellationToken ct)
+    {
+        var result = await queries.RecordingAsync(caseNumber, ActorOf(http), ct);
+        return result.IsSuccess
+            ? Results.File(result.Value.Path, result.Value.ContentType, enableRangeProcessing: true)
+            : Problem(result.Error!);
     }
 
     private static async Task<IResult> SearchAsync(HttpContext http, CaseQueries queries, string? status, string? type, string? q,

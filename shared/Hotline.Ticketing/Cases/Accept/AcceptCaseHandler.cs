@@ -12,7 +12,8 @@ using Microsoft.Extensions.Options;
 namespace Hotline.Ticketing.Cases.Accept;
 
 /// <summary>Staff-only details of an acceptance that the federation contract does not carry.</summary>
-internal sealed record AcceptExtras(CasePriority Priority = CasePriority.Normal, string? Plate = null, bool ManualMajor = false, string? MajorReason = null);
+internal sealed record AcceptExtras(CasePriority Priority = CasePriority.Normal, string? Plate = null, bool ManualMajor = false, string? MajorReason = null,
+    string? CallId = null);
 
 /// <summary>
 /// 业务受理: validates a case from any channel, numbers it, computes its deadline, stores it with its first timeline
@@ -86,6 +87,10 @@ internal sealed partial class AcceptCaseHandler(
             ? "人工标记：" + (extras.MajorReason ?? "")
             : KeywordRule(order);
         var channelText = command.Source is null ? command.Channel.ToString() : $"{command.Channel} {command.Source.OriginNode}/{command.Source.OriginCaseNumber}";
+        if (Blank(extras.CallId) is { } callId)
+        {
+            channelText += " call:" + (callId.Length > 100 ? callId[..100] : callId);
+        }
         var log = new List<IntakeLog>(2) { new(actor, "accepted", CaseStatus.Accepted, channelText, true, CaseFeedEvents.Created) };
         if (majorReason is not null)
         {

@@ -24,8 +24,57 @@ internal sealed class CaseQueries(
     DuplicateIndex duplicates,
     DuplicateIndexer indexer,
     IOptions<TicketingOptions> options,
+    IRecordingStore recordings,
     TimeProvider clock)
 {
+    private static readonly string[] Listeners =
+    [
+        HotlineRoles.Agent, HotlineRoles.TeamLead, HotlineRoles.QualityInspector, HotlineRoles.Handler, HotlineRoles.Reviewer,
+        HotlineRoles.Administrator,
+    ];
+
+    /// <summary>录音: the recording linked to a case, for staff who handle calls and cases; every playback is audited.</summary>
+    public async Task<Result<RecordingFile>> RecordingAsync(string caseNumber, Actor actor, CancellationToken ct)
+    {
+        var o = await db.Cases.AsNoTracking().FirstOrDefaultAsync(c => c.CaseNumber == caseNumber, ct);
+        if (o is null || !Visibility.MayRead(actor, o) || actor.IsEnterpriseOnly)
+        {
+            return Error.NotFound("case.not_found", $"Case {caseNumber} was not found.");
+        }
+
+        if (!actor.Roles.Any(Listeners.Contains))
+        {
+            return Error.Forbidden("recording.forbidden", "Only call-center and case staff may play recordings.");
+        }
+
+        var file = o.RecordingId is null ? null : await recordings.FindAsync(o.RecordingId, ct);
+        if (file is null)
+        {
+            return Error.NotFound("recording.not_found", $"Case {caseNumber} has no recording.");
+        }
+
+        CaseLog.Audit(db, actor, clock.GetUtcNow(), "recording.read", caseNumber, o.RecordingId);
+        await db.SaveChangesAsync(ct);
+        return file;
+    }
+
+    /// <summary>The caller's earlier cases (newest first), as list rows masked per the viewer's role; the lookup is audited.</summary>
+    public async Task<IReadOnlyList<CaseListItem>> ByPhoneAsync(string phone, Actor actor, CancellationToken ct)
+    {
+        var p = phone.Trim();
+        if (p.Length < 5)
+        {
+            return [];
+        }
+
+        var refs = await reference.GetAsync(ct);
+        var now = clock.GetUtcNow();
+        var rows = await db.Cases.AsNoTracking().Where(c => c.CallerPhone == p).OrderByDescending(c => c.Id).Take(20).ToListAsync(ct);
+        CaseLog.Audit(db, actor, now, "pii.search", null, $"earlier cases of caller {Masking.Phone(p)}: {rows.Count}");
+        await db.SaveChangesAsync(ct);
+        return rows.Where(o => Visibility.MayRead(actor, o)).Select(o => CaseViewMapper.ListItem(o, Visibility.ViewOf(actor, o), refs.Sla, now)).ToList();
+    }
+
     /// <summary>GetCaseByQueryCode: 404 for an unknown case and for a wrong code alike (no oracle).</summary>
     public async Task<Result<PublicCaseView>> GetPublicAsync(string caseNumber, string? queryCode, CancellationToken ct)
     {
