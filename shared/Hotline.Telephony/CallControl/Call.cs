@@ -950,6 +950,11 @@ internal sealed class Call : IMediaTicker
             await _agent.Media.DisposeAsync().ConfigureAwait(false);
         }
 
+        if (_callerMedia is not null)
+        {
+            await _callerMedia.DisposeAsync().ConfigureAwait(false); // ports go back to the pool before any disk wait
+        }
+
         await voicemailWritten.ConfigureAwait(false); // the disk thread closes the files; nothing blocks meanwhile
         await recorded.ConfigureAwait(false);
         if (wasVoicemail)
@@ -960,11 +965,6 @@ internal sealed class Call : IMediaTicker
                 _caseNumber = await _center.Voicemail.VoicemailRecordedAsync(new VoicemailRecorded(Id, Caller, Queue, _recordingPath!,
                     voicemailLength, _voicemailReason, Started)).ConfigureAwait(false);
             }
-        }
-
-        if (_callerMedia is not null)
-        {
-            await _callerMedia.DisposeAsync().ConfigureAwait(false);
         }
 
         lock (_mediaGate)

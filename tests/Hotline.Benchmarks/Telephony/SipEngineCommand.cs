@@ -51,7 +51,14 @@ internal static class SipEngineCommand
         {
             while (await timer.WaitForNextTickAsync(stop.Token))
             {
-                process.Refresh();
+                try
+                {
+                    process.Refresh();
+                }
+                catch (InvalidOperationException)
+                {
+                    // /proc unreadable for a moment (e.g. out of descriptors): report what the runtime knows
+                }
                 var calls = engine.Calls.ActiveCallList;
                 long sent = 0, received = 0, lost = 0, discarded = 0;
                 foreach (var c in calls)
@@ -71,7 +78,7 @@ internal static class SipEngineCommand
                 var clock = engine.Calls.Clock;
                 var now = Stopwatch.GetElapsedTime(startedAt);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"STATS t={DateTime.UtcNow:HH:mm:ss} active={calls.Count} cdrs={engine.Calls.RecentRecords.Count} rtpSent={sent} rtpReceived={received} rtpLost={lost} rtpDiscarded={discarded} lateTicks={clock?.LateTicks} skippedTicks={clock?.SkippedTicks} mediaBusyPct={(clock is null ? 0 : 100 * clock.Busy.TotalSeconds / now.TotalSeconds):F1} sipIntakeMs={EngineCounters.SipIntake.TotalMilliseconds:F0}/{EngineCounters.SipMessages} actorMs={EngineCounters.ActorWork.TotalMilliseconds:F0}/{EngineCounters.ActorItems} gcPauseMs={GC.GetTotalPauseDuration().TotalMilliseconds:F0} gc012={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} cpuMs={process.TotalProcessorTime.TotalMilliseconds:F0} rtpPorts={engine.Calls.Ports?.Opened} workingSetMB={process.WorkingSet64 / 1048576} gcHeapMB={GC.GetTotalMemory(false) / 1048576} received={engine.Received} malformed={engine.Malformed} load={Load()}"));
+                    $"STATS t={DateTime.UtcNow:HH:mm:ss} active={calls.Count} cdrs={engine.Calls.RecentRecords.Count} rtpSent={sent} rtpReceived={received} rtpLost={lost} rtpDiscarded={discarded} lateTicks={clock?.LateTicks} skippedTicks={clock?.SkippedTicks} mediaBusyPct={(clock is null ? 0 : 100 * clock.Busy.TotalSeconds / now.TotalSeconds):F1} sipIntakeMs={EngineCounters.SipIntake.TotalMilliseconds:F0}/{EngineCounters.SipMessages} actorMs={EngineCounters.ActorWork.TotalMilliseconds:F0}/{EngineCounters.ActorItems} gcPauseMs={GC.GetTotalPauseDuration().TotalMilliseconds:F0} gc012={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} cpuMs={Environment.CpuUsage.TotalTime.TotalMilliseconds:F0} diskPending={Hotline.Telephony.Media.DiskWriter.Instance.Pending} rtpPorts={engine.Calls.Ports?.Opened} workingSetMB={Environment.WorkingSet / 1048576} gcHeapMB={GC.GetTotalMemory(false) / 1048576} received={engine.Received} malformed={engine.Malformed} load={Load()}"));
             }
         }
         catch (OperationCanceledException)
