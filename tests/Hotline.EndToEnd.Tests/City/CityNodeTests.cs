@@ -167,6 +167,26 @@ public sealed partial class CityNodeTests(FederationFixture fixture)
     }
 
     [Fact]
+    public void Every_city_has_its_own_sip_address_and_digest_extensions()
+    {
+        var cities = fixture.Federation["nodes"]!.AsArray().Where(n => n!["tier"]!.GetValue<string>() == "municipal").ToList();
+        Assert.Equal(3, cities.Count);
+        var addresses = cities.Select(c => c!["sip"]!["udp"]!.GetValue<string>()).ToList();
+        Assert.Equal(addresses.Count, addresses.Distinct().Count());
+        Assert.All(cities, c => Assert.Equal(c!["sip"]!["udp"]!.GetValue<string>(), c["sip"]!["tcp"]!.GetValue<string>()));
+
+        var extensions = fixture.Federation["demo"]!["extensions"]!.AsArray().Select(e => e!.AsObject()).ToList();
+        foreach (var city in cities.Select(c => c!["id"]!.GetValue<string>()))
+        {
+            Assert.Equal(["8001", "8002", "8003", "8004", "8005"],
+                extensions.Where(e => e["node"]!.GetValue<string>() == city).Select(e => e["extension"]!.GetValue<string>()).Order());
+        }
+
+        var passwords = extensions.Select(e => e["password"]!.GetValue<string>()).ToList();
+        Assert.Equal(passwords.Count, passwords.Distinct().Count());
+    }
+
+    [Fact]
     public async Task An_agent_signs_in_sees_their_work_and_changes_only_their_own_extension_state()
     {
         var agent = fixture.Federation["demo"]!["users"]!.AsArray()
