@@ -27,6 +27,7 @@ for run in $(seq 1 "$runs"); do
   printf 'run %s: %s after %.1f s (launcher: %s; load average before: %s)\n' "$run" "$status" \
     "$(echo "$end - $start" | awk '{print $1 - $3}')" "${launcher:-n/a}" "$load"
   grep "ready after" "$data/out.log" | sed 's/^/    /'
+  if [ "$status" != ready ]; then tail -n 15 "$data/out.log" | sed 's/^/    | /'; fi
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   rm -rf "$data"
