@@ -12,4 +12,11 @@ if (args.Length > 0 && args[0] == "ticketing")
     return;
 }
 
+if (args.Length > 0 && args[0] == "federation")
+{
+    // Stopwatch harness for the federation relay (docs/benchmarks.md, Federation).
+    Environment.ExitCode = await Hotline.Benchmarks.Federation.FederationCommand.RunAsync(args[1..]);
+    return;
+}
+
 BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
