@@ -198,8 +198,7 @@ internal sealed class JitterBuffer
             {
                 if (_count < _depth)
                 {
-                    _next++; // wait for a reordered packet a little, play silence for this tick
-                    Gaps++;
+                    Gaps++; // wait for the late or reordered packet (silence this tick) until depth packets queue behind it
                     return -1;
                 }
 

@@ -18,6 +18,19 @@ cleanup() { exec 9>&- 2>/dev/null; sleep 1; for p in "${PIDS[@]}"; do kill "$p" 
 trap cleanup EXIT
 SIPP_COMMON=(-i 127.0.0.1 -nostdin -buff_size 4194304 -max_socket 60000)
 
+# SIPp binds media_port…media_port+3 (audio, video); pick four free ports below the ephemeral range, where the engine's
+# pre-opened RTP ports (bound to ephemeral ports) cannot take them.
+free_media_port() { python3 -c '
+import random, socket
+for _ in range(200):
+    p = random.randrange(20000, 32000, 4); ok = True
+    for q in range(p, p + 4):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try: s.bind(("127.0.0.1", q))
+        except OSError: ok = False
+        finally: s.close()
+    if ok: print(p); break'; }
+
 free_port() { python3 -c 'import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 
 start_uas() { # port [extra…]
@@ -99,11 +112,11 @@ fi
 # B: concurrent bridged and recorded calls with RTP both ways
 if [[ ,$ONLY, == *,media,* && "$CONC" -gt 0 ]]; then
   kill "${PIDS[-1]}"; unset 'PIDS[-1]'
-  UAS=$(free_port); register_uas "$ENGINE" "$UAS"; start_uas "$UAS" -rtp_echo -mp "$(free_port)"
+  UAS=$(free_port); register_uas "$ENGINE" "$UAS"; start_uas "$UAS" -rtp_echo -mp "$(free_media_port)"
   mkdir -p "$OUT/media"
   sox -n -r 8000 -c 1 -t al "$OUT/media/caller.al" synth 10 sine 300-900 >/dev/null 2>&1
   (cd "$OUT/media" && sipp "127.0.0.1:$ENGINE" -sf "$HERE/bench-uac-media.xml" -s 8001 -p "$(free_port)" \
- -r 50 -l "$CONC" -m "$CONC" -d $((HOLD * 1000)) -mp "$(free_port)" \
+ -r 50 -l "$CONC" -m "$CONC" -d $((HOLD * 1000)) -mp "$(free_media_port)" \
       "${SIPP_COMMON[@]}" -trace_stat -fd 10 -timeout $((HOLD + 120))s >uac.log 2>&1)
   ok=$(grep -E "Successful call" "$OUT/media/uac.log" | tail -1 | awk -F'|' '{gsub(/ /,"",$3); print $3}')
   failed=$(grep -E "Failed call" "$OUT/media/uac.log" | tail -1 | awk -F'|' '{gsub(/ /,"",$3); print $3}')

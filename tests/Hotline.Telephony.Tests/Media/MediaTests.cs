@@ -64,15 +64,36 @@ public class MediaTests
         Assert.Equal(10, TakeOne(jb));
         Assert.Equal(11, TakeOne(jb));
         Assert.Equal(12, TakeOne(jb));
-        Assert.Null(TakeOne(jb)); // 13 is missing: a gap frame
-        Assert.Equal(14, TakeOne(jb));
-        Assert.Equal(1, jb.Lost); // 10..14 expected, 4 received
+        Assert.Null(TakeOne(jb)); // 13 is missing: a gap frame while it may still come
         Assert.Equal(1, jb.Gaps);
+        jb.Put(15, 8, [15]);
+        jb.Put(16, 8, [16]); // depth packets behind the hole: give up on 13
+        Assert.Equal(14, TakeOne(jb));
+        Assert.Equal(1, jb.Lost); // 10..16 expected, 6 received
         jb.Put(13, 8, [13]); // arrives after its playout time: received, so no longer lost, but discarded
         Assert.Equal(0, jb.Lost);
         Assert.Equal(1, jb.Late);
         Assert.Equal(1, jb.Discarded);
-        Assert.Equal(5, jb.Received);
+        Assert.Equal(7, jb.Received);
+        Assert.Equal(15, TakeOne(jb));
+    }
+
+    [Fact]
+    public void Jitter_buffer_waits_for_a_late_packet_instead_of_discarding_it()
+    {
+        var jb = new JitterBuffer(depth: 3);
+        jb.Put(1, 0, [1]);
+        jb.Put(2, 0, [2]);
+        jb.Put(3, 0, [3]);
+        Assert.Equal(1, TakeOne(jb));
+        Assert.Equal(2, TakeOne(jb));
+        Assert.Equal(3, TakeOne(jb));
+        Assert.Null(TakeOne(jb)); // 4 is late (the receive loop was not scheduled): underrun, no skip
+        jb.Put(4, 0, [4]);
+        jb.Put(5, 0, [5]);
+        jb.Put(6, 0, [6]);
+        Assert.Equal(4, TakeOne(jb)); // played, not discarded
+        Assert.Equal((0L, 0L), (jb.Lost, jb.Discarded));
     }
 
     [Fact]
