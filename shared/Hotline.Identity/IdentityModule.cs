@@ -168,10 +168,10 @@ public static class IdentityModule
                 user.FindFirst(Claims.Subject)?.Value ?? string.Empty,
                 user.Identity?.Name ?? string.Empty,
                 [.. user.FindAll(Claims.Role).Select(c => c.Value)],
-                node.Id)))
+                node.Id) { Extension = user.FindFirst(HotlineClaims.Extension)?.Value }))
             .RequireAuthorization(HotlinePolicies.Staff)
             .WithTags("Identity")
-            .WithSummary("Who the caller is at this node: subject, name, roles.");
+            .WithSummary("Who the caller is at this node: subject, name, roles, extension (agents).");
         return app;
     }
 
@@ -213,7 +213,11 @@ public static class IdentityModule
 }
 
 /// <summary>The caller as this node sees them.</summary>
-public sealed record CurrentUser(string Subject, string Name, IReadOnlyList<string> Roles, string Node);
+public sealed record CurrentUser(string Subject, string Name, IReadOnlyList<string> Roles, string Node)
+{
+    /// <summary>The agent's SIP extension (claim <c>extension</c>), if the account has one.</summary>
+    public string? Extension { get; init; }
+}
 
 internal sealed class IdentityOptionsValidator : IValidateOptions<IdentityModuleOptions>
 {

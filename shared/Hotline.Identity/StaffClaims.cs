@@ -8,7 +8,8 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace Hotline.Identity;
 
-/// <summary>Builds the identities that OpenIddict turns into tokens: subject, name, roles, this node's audience.</summary>
+/// <summary>Builds the identities that OpenIddict turns into tokens: subject, name, roles, the agent's
+/// <c>extension</c> (from the user's claims), this node's audience.</summary>
 internal static class StaffClaims
 {
     public const string RolesProperty = "hotline_roles";
@@ -28,6 +29,10 @@ internal static class StaffClaims
     {
         var identity = NewIdentity();
         var roles = await users.GetRolesAsync(user).ConfigureAwait(false);
+        var extensions = users.SupportsUserClaim
+            ? (await users.GetClaimsAsync(user).ConfigureAwait(false)).Where(c => c.Type == HotlineClaims.Extension).Select(c => c.Value).Distinct(StringComparer.Ordinal).ToArray()
+            : [];
+        identity.SetClaims(HotlineClaims.Extension, [.. extensions]);
         identity.SetClaim(Claims.Subject, user.Id)
             .SetClaim(Claims.Name, user.UserName)
             .SetClaim(Claims.PreferredUsername, user.UserName)
@@ -46,7 +51,8 @@ internal static class StaffClaims
         identity.SetScopes(scopes);
         identity.SetDestinations(claim => claim.Type switch
         {
-            Claims.Name or Claims.Role or Claims.PreferredUsername or "display_name" or "node" => [Destinations.AccessToken, Destinations.IdentityToken],
+            Claims.Name or Claims.Role or Claims.PreferredUsername or HotlineClaims.DisplayName or HotlineClaims.Node or HotlineClaims.Extension
+                => [Destinations.AccessToken, Destinations.IdentityToken],
             _ => [Destinations.AccessToken],
         });
         return identity;

@@ -69,7 +69,7 @@ internal sealed partial class PeerJwksRefresher(
     /// <summary>The named HttpClient that reads neighbours' JWKS documents.</summary>
     public const string HttpClientName = "Hotline.PeerJwks";
 
-    public static readonly TimeSpan MinimumInterval = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan MinimumInterval = TimeSpan.FromSeconds(5);
 
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
         OpenIddictServerHandlerDescriptor.CreateBuilder<ProcessAuthenticationContext>()
@@ -155,7 +155,7 @@ internal sealed partial class PeerJwksRefresher(
         {
             var http = httpClients.CreateClient(HttpClientName);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
             var json = await http.GetStringAsync(uri, timeout.Token).ConfigureAwait(false);
             var set = new JsonWebKeySet(json);
             return set.Keys.Count > 0 ? set : null;
