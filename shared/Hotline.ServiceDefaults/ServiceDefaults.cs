@@ -112,13 +112,15 @@ public static class ServiceDefaultsExtensions
     /// Validates every <c>ValidateOnStart</c> option now, before the host starts (a bad option throws
     /// <see cref="OptionsValidationException"/> here, which <see cref="StartupFailure"/> turns into one line per field
     /// and exit code 1, without the host logging a start-up failure), then adds the middleware every node runs, in
-    /// order: forwarded headers (PathBase from X-Forwarded-Prefix), exception handler (ProblemDetails), request
+    /// order: security headers (as at the gateway, for nodes reached directly), forwarded headers (PathBase from
+    /// X-Forwarded-Prefix), exception handler (ProblemDetails), request
     /// localization, routing, authentication, authorization, rate limiter, antiforgery.
     /// </summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.Services.GetService<IStartupValidator>()?.Validate();
+        app.Use(SecurityHeaders);
         app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -142,6 +144,21 @@ public static class ServiceDefaultsExtensions
         app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         return app;
+    }
+
+    /// <summary>nosniff, same-origin framing only, no full referrer to other sites; values a module set itself are kept.</summary>
+    private static Task SecurityHeaders(HttpContext context, Func<Task> next)
+    {
+        context.Response.OnStarting(() =>
+        {
+            var headers = context.Response.Headers;
+            headers.TryAdd("X-Content-Type-Options", "nosniff");
+            headers.TryAdd("X-Frame-Options", "SAMEORIGIN");
+            headers.TryAdd("Content-Security-Policy", "frame-ancestors 'self'");
+            headers.TryAdd("Referrer-Policy", "strict-origin-when-cross-origin");
+            return Task.CompletedTask;
+        });
+        return next();
     }
 
     /// <summary>Storage is read while modules register (message stores, DbContexts): check it as early as the node.</summary>

@@ -32,6 +32,19 @@ public sealed class NodeTests : IClassFixture<NodeTests.Node>
         Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
     }
 
+    [Theory]
+    [InlineData("/health/live")]
+    [InlineData("/account/login")]
+    [InlineData("/api/v1/identity/me")]
+    public async Task Every_response_carries_the_security_headers(string path)
+    {
+        using var response = await _node.CreateClient().GetAsync(new Uri(path, UriKind.Relative));
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("SAMEORIGIN", response.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Equal("strict-origin-when-cross-origin", response.Headers.GetValues("Referrer-Policy").Single());
+        Assert.Contains("frame-ancestors 'self'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task OpenApi_document_lists_the_identity_api()
     {
