@@ -18,6 +18,11 @@ internal static class CityComposition
         var services = builder.Services;
         services.Replace(ServiceDescriptor.Singleton<IVoicemailSink, VoicemailToCase>());
 
+        // A case's recording id is the file's path under telephony's data folder (see RecordingLinks), so the case
+        // page's player (GET /api/v1/cases/{caseNumber}/recording) reads from there.
+        services.Replace(ServiceDescriptor.Singleton<Hotline.Ticketing.IRecordingStore>(sp =>
+            new Hotline.Ticketing.FileRecordingStore(sp.GetRequiredService<IOptions<SipOptions>>().Value.DataDirectory)));
+
         services.AddOptions<AgentExtensionOptions>()
             .Bind(builder.Configuration.GetSection(AgentExtensionOptions.SectionName))
             .ValidateOnStart();

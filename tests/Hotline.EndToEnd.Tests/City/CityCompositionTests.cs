@@ -115,6 +115,25 @@ public sealed class CityCompositionTests : IDisposable
         Assert.InRange(clock.GetUtcNow(), DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1));
     }
 
+    [Fact]
+    public async Task The_case_page_player_reads_recordings_from_the_telephony_folder()
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Configuration["Sip:DataDirectory"] = _telephony;
+        builder.Services.AddOptions<SipOptions>().Bind(builder.Configuration.GetSection("Sip"));
+        builder.Services.AddSingleton<IRecordingStore>(new FileRecordingStore(Path.Combine(_telephony, "elsewhere")));
+        builder.AddCityComposition();
+        var file = Path.Combine(_telephony, "voicemail", "20261126", "call-9.wav");
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        await File.WriteAllBytesAsync(file, [1, 2, 3]);
+
+        using var provider = builder.Services.BuildServiceProvider();
+        var found = await provider.GetRequiredService<IRecordingStore>().FindAsync("voicemail/20261126/call-9.wav", CancellationToken.None);
+
+        Assert.NotNull(found);
+        Assert.Equal(Path.GetFullPath(file), Path.GetFullPath(found.Path));
+    }
+
     public void Dispose()
     {
         var root = Path.GetDirectoryName(_telephony)!;
