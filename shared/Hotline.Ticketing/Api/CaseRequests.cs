@@ -15,12 +15,17 @@ internal static class CaseRequests
 {
     private static readonly string[] PublicFields = ["type", "category", "description", "phone", "name", "enterprise", "occurredAt", "location"];
 
-    public static Result<(AcceptCase Command, AcceptExtras Extras)> Parse(JsonObject? body, bool staff)
+    /// <summary>
+    /// Reads every field; bad ones are named in <c>Errors</c> and left at a default in the command, so the caller can run
+    /// the business validation too and name every bad field in one answer.
+    /// </summary>
+    public static (AcceptCase Command, AcceptExtras Extras, Dictionary<string, string[]> Errors) Read(JsonObject? body, bool staff)
     {
         var errors = new Dictionary<string, string[]>();
         if (body is null)
         {
-            return Error.Validation(new Dictionary<string, string[]> { ["body"] = ["A JSON object is required."] });
+            errors["body"] = ["A JSON object is required."];
+            return (new AcceptCase(CaseChannel.Web, CaseType.Complaint, ""), new AcceptExtras(), errors);
         }
 
         string? Str(string field)
@@ -110,12 +115,7 @@ internal static class CaseRequests
         var command = new AcceptCase(channel, type, description ?? "", Str("category"), Str("phone"), Str("name"),
             staff && Bool("confidential"), Str("enterprise"), Str("location"), occurredAt, null, null, staff ? Str("recordingId") : null);
         var extras = new AcceptExtras(priority, staff ? Str("plate") : null, staff && Bool("major"), staff ? Str("majorReason") : null);
-        if (errors.Count > 0)
-        {
-            return Error.Validation(errors);
-        }
-
-        return (command, extras);
+        return (command, extras, errors);
     }
 
     /// <summary>The JSON field names of the public contract, for documentation.</summary>

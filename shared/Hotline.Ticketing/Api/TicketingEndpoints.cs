@@ -66,14 +66,14 @@ internal static class TicketingEndpoints
             return Problem(body.Error);
         }
 
-        var parsed = CaseRequests.Parse(body.Value, staff: false);
-        if (!parsed.IsSuccess)
+        var parsed = CaseRequests.Read(body.Value, staff: false);
+        if (parsed.Errors.Count > 0)
         {
-            return Problem(parsed.Error!);
+            return Problem(await handler.NameEveryBadFieldAsync(parsed.Command, parsed.Errors, ct));
         }
 
         var actor = Actor.Public with { RemoteAddress = http.Connection.RemoteIpAddress?.ToString() };
-        var result = await handler.AcceptAsync(parsed.Value.Command, parsed.Value.Extras, actor, ct);
+        var result = await handler.AcceptAsync(parsed.Command, parsed.Extras, actor, ct);
         return result.Match(
             ok => Results.Created($"/api/v1/cases/{ok.CaseNumber}", new { caseNumber = ok.CaseNumber, queryCode = ok.QueryCode }),
             Problem);
@@ -93,13 +93,13 @@ internal static class TicketingEndpoints
             return Problem(body.Error);
         }
 
-        var parsed = CaseRequests.Parse(body.Value, staff: true);
-        if (!parsed.IsSuccess)
+        var parsed = CaseRequests.Read(body.Value, staff: true);
+        if (parsed.Errors.Count > 0)
         {
-            return Problem(parsed.Error!);
+            return Problem(await handler.NameEveryBadFieldAsync(parsed.Command, parsed.Errors, ct));
         }
 
-        var result = await handler.AcceptAsync(parsed.Value.Command, parsed.Value.Extras, actor, ct);
+        var result = await handler.AcceptAsync(parsed.Command, parsed.Extras, actor, ct);
         return result.Match(
             ok => Results.Created($"/api/v1/cases/{ok.CaseNumber}", new { caseNumber = ok.CaseNumber, queryCode = ok.QueryCode }),
             Problem);

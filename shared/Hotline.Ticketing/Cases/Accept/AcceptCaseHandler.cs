@@ -197,6 +197,32 @@ internal sealed partial class AcceptCaseHandler(
         return Result.Ok();
     }
 
+    /// <summary>
+    /// The answer to a request whose body could not be read in full: the fields the reader refused plus every field the
+    /// business validation refuses, so one 400 names them all. Fields left at a default because they were unreadable
+    /// are not judged again (nor is the category, whose meaning depends on an unreadable type).
+    /// </summary>
+    internal async Task<Error> NameEveryBadFieldAsync(AcceptCase partial, IReadOnlyDictionary<string, string[]> readErrors, CancellationToken ct)
+    {
+        var fields = new Dictionary<string, string[]>(readErrors);
+        if (!readErrors.ContainsKey("body"))
+        {
+            var refs = await reference.GetAsync(ct);
+            if (Validate(partial, refs, clock.GetUtcNow(), options.Value.MaxDescriptionLength)?.Fields is { } more)
+            {
+                foreach (var (field, messages) in more)
+                {
+                    if (!(field == "category" && readErrors.ContainsKey("type")))
+                    {
+                        fields.TryAdd(field, messages);
+                    }
+                }
+            }
+        }
+
+        return Error.Validation(fields);
+    }
+
     /// <summary>Checks every field and names each bad one; null when the command is acceptable.</summary>
     internal static Error? Validate(AcceptCase c, ReferenceData.Snapshot refs, DateTimeOffset now, int maxDescription)
     {
