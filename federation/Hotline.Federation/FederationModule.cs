@@ -90,8 +90,8 @@ public static class FederationModule
             // Tests may register their own ICityCases first; the host's city uses the ticketing module.
             // Null (no case module) when the host has not composed the ticketing module: the relay then idles.
             services.TryAddScoped<ICityCases>(sp => sp.GetService<Ticketing.ICaseIntake>() is { } intake
-                ? new TicketingCityCases(intake, sp.GetRequiredService<Ticketing.ICaseFeed>(), sp.GetRequiredService<FederationDbContext>(),
-                    sp.GetService<Ticketing.ICaseSupervision>(), sp.GetService<Ticketing.ICaseTransferSource>())
+                ? new TicketingCityCases(intake, sp.GetRequiredService<Ticketing.ICaseFeed>(),
+                    sp.GetRequiredService<Ticketing.ICaseSupervision>(), sp.GetService<Ticketing.ICaseTransferSource>())
                 : null!);
         }
 

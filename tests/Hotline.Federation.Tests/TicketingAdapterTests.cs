@@ -31,7 +31,7 @@ public sealed class TicketingAdapterTests : IDisposable
     [Fact]
     public async Task Urge_supervise_and_notice_reach_ticketing_as_supervision_notices_on_the_assigned_case()
     {
-        var cases = new TicketingCityCases(_ticketing, _ticketing, _db, _ticketing, _ticketing);
+        var cases = new TicketingCityCases(_ticketing, _ticketing, _ticketing, _ticketing);
         var correlation = Guid.NewGuid();
         foreach (var (kind, expected) in new[] { ("urged", "urged"), ("supervised", "supervised"), ("noticed", "notified") })
         {
@@ -59,7 +59,7 @@ public sealed class TicketingAdapterTests : IDisposable
     public async Task A_refusal_by_ticketing_is_returned_so_the_message_is_dead_lettered_with_the_reason()
     {
         _ticketing.RefuseSupervision = true;
-        var cases = new TicketingCityCases(_ticketing, _ticketing, _db, _ticketing, _ticketing);
+        var cases = new TicketingCityCases(_ticketing, _ticketing, _ticketing, _ticketing);
         var result = await cases.RecordReminderAsync(new IncomingFeedback(Guid.NewGuid(), "440000-20261125-000099", "440000", "urged", "催办", At),
             CancellationToken.None);
         Assert.False(result.IsSuccess);
@@ -69,7 +69,7 @@ public sealed class TicketingAdapterTests : IDisposable
     [Fact]
     public async Task A_transfer_out_carries_the_full_content_of_the_transfer_package()
     {
-        var cases = new TicketingCityCases(_ticketing, _ticketing, _db, _ticketing, _ticketing);
+        var cases = new TicketingCityCases(_ticketing, _ticketing, _ticketing, _ticketing);
         var entries = await cases.ReadFeedAfterAsync(0, 10, CancellationToken.None);
         var transfer = Assert.Single(entries).Transfer!;
         Assert.Equal("320100", transfer.TargetNode);
@@ -84,7 +84,7 @@ public sealed class TicketingAdapterTests : IDisposable
     [Fact]
     public async Task Without_a_transfer_source_the_transfer_carries_the_summary_title()
     {
-        var cases = new TicketingCityCases(_ticketing, _ticketing, _db);
+        var cases = new TicketingCityCases(_ticketing, _ticketing, _ticketing);
         var transfer = Assert.Single(await cases.ReadFeedAfterAsync(0, 10, CancellationToken.None)).Transfer!;
         Assert.Equal("南京南站出租车拒载", transfer.Description);
         Assert.Null(transfer.Phone);

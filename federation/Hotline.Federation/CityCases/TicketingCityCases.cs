@@ -1,5 +1,4 @@
 using System.Globalization;
-using Hotline.Federation.Persistence;
 using Hotline.SharedKernel;
 using Hotline.Ticketing;
 
@@ -10,11 +9,10 @@ namespace Hotline.Federation.CityCases;
 /// <see cref="ICaseFeed"/> for the relay, <see cref="ICaseSupervision"/> for 催办/督办/通报 from the assigner (they show
 /// in the case history and the handler's queue) and <see cref="ICaseTransferSource"/> for the full content of a 转办
 /// (read audited by ticketing). A result sent back by the assigner (退回重办) has no supervision kind of its own and is
-/// recorded as 催办 with the text prefixed. Without <see cref="ICaseSupervision"/> reminders go to the federation
-/// module's own log; without <see cref="ICaseTransferSource"/> a 转办 carries the summary title only.
+/// recorded as 催办 with the text prefixed. Without <see cref="ICaseTransferSource"/> a 转办 carries the summary title only.
 /// </summary>
-internal sealed class TicketingCityCases(ICaseIntake intake, ICaseFeed feed, FederationDbContext db,
-    ICaseSupervision? supervision = null, ICaseTransferSource? transfers = null) : ICityCases
+internal sealed class TicketingCityCases(ICaseIntake intake, ICaseFeed feed, ICaseSupervision supervision,
+    ICaseTransferSource? transfers = null) : ICityCases
 {
     public async Task<Result<AcceptedIncomingCase>> AcceptAsync(IncomingCase incoming, CancellationToken cancellationToken)
     {
@@ -47,28 +45,14 @@ internal sealed class TicketingCityCases(ICaseIntake intake, ICaseFeed feed, Fed
             new ExternalFeedback(feedback.FeedbackId.ToString(), feedback.CaseNumber, feedback.FromNode, feedback.Kind, feedback.Text, feedback.At),
             cancellationToken);
 
-    public async Task<Result<Unit>> RecordReminderAsync(IncomingFeedback reminder, CancellationToken cancellationToken)
+    public Task<Result<Unit>> RecordReminderAsync(IncomingFeedback reminder, CancellationToken cancellationToken)
     {
-        if (supervision is not null)
-        {
-            var kind = SupervisionKind(reminder.Kind);
-            var text = kind is null ? "退回重办：" + reminder.Text : reminder.Text;
-            var notice = new SupervisionNotice(reminder.FeedbackId.ToString(),
-                new ExternalReference(reminder.FromNode, reminder.CaseNumber, reminder.CorrelationId.ToString()),
-                reminder.FromNode, kind ?? SupervisionKinds.Urged, text, reminder.At);
-            return await supervision.RecordAsync(notice, cancellationToken);
-        }
-
-        if (await db.AssignmentEvents.FindAsync([reminder.FeedbackId], cancellationToken) is null)
-        {
-            db.AssignmentEvents.Add(new AssignmentEvent
-            {
-                Id = reminder.FeedbackId, CaseNumber = reminder.CaseNumber, Kind = reminder.Kind, Text = reminder.Text, At = reminder.At,
-            });
-            await db.SaveChangesAsync(cancellationToken);
-        }
-
-        return Result.Ok();
+        var kind = SupervisionKind(reminder.Kind);
+        var text = kind is null ? "退回重办：" + reminder.Text : reminder.Text;
+        var notice = new SupervisionNotice(reminder.FeedbackId.ToString(),
+            new ExternalReference(reminder.FromNode, reminder.CaseNumber, reminder.CorrelationId.ToString()),
+            reminder.FromNode, kind ?? SupervisionKinds.Urged, text, reminder.At);
+        return supervision.RecordAsync(notice, cancellationToken);
     }
 
     public async Task<IReadOnlyList<CityFeedEntry>> ReadFeedAfterAsync(long position, int max, CancellationToken cancellationToken)

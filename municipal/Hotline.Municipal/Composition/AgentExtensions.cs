@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Hotline.Identity.Data;
 using Hotline.ServiceDefaults;
+using Hotline.SharedKernel;
 using Hotline.Telephony;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
@@ -66,9 +67,6 @@ internal sealed partial class AgentExtensionSeeder(
     IOptions<AgentExtensionOptions> options,
     ILogger<AgentExtensionSeeder> logger) : IStartupTask
 {
-    /// <summary>The claim type telephony's CTI checks.</summary>
-    public const string ExtensionClaim = "extension";
-
     public string Name => "city: agent extensions";
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -89,7 +87,7 @@ internal sealed partial class AgentExtensionSeeder(
                 continue;
             }
 
-            var claims = (await users.GetClaimsAsync(user).ConfigureAwait(false)).Where(c => c.Type == ExtensionClaim).ToList();
+            var claims = (await users.GetClaimsAsync(user).ConfigureAwait(false)).Where(c => c.Type == HotlineClaims.Extension).ToList();
             var stale = claims.Where(c => c.Value != agent.Extension).ToList();
             if (stale.Count > 0)
             {
@@ -98,7 +96,7 @@ internal sealed partial class AgentExtensionSeeder(
 
             if (!claims.Any(c => c.Value == agent.Extension))
             {
-                Check(await users.AddClaimAsync(user, new Claim(ExtensionClaim, agent.Extension)).ConfigureAwait(false), agent.User);
+                Check(await users.AddClaimAsync(user, new Claim(HotlineClaims.Extension, agent.Extension)).ConfigureAwait(false), agent.User);
             }
         }
 

@@ -1,5 +1,6 @@
 using Hotline.SharedKernel;
 using Hotline.Telephony;
+using Hotline.Ticketing;
 using Microsoft.Extensions.Options;
 
 namespace Hotline.Municipal.Composition;
@@ -37,16 +38,9 @@ internal static partial class RecordingLinks
     /// <summary>The file of a recording id, or null when the id is malformed or escapes the data folder.</summary>
     public static string? PathOf(string dataDirectory, string id)
     {
+        // The store (ticketing's) keeps ids inside its folder; this endpoint serves only ids that name a WAV file.
         var decoded = Uri.UnescapeDataString(id);
-        if (decoded.Length is 0 or > 300 || !decoded.EndsWith(".wav", StringComparison.OrdinalIgnoreCase)
-            || decoded.Contains('\\', StringComparison.Ordinal) || decoded.Split('/').Any(s => s is "" or "." or ".."))
-        {
-            return null;
-        }
-
-        var root = Path.GetFullPath(dataDirectory) + Path.DirectorySeparatorChar;
-        var full = Path.GetFullPath(Path.Combine(root, decoded));
-        return full.StartsWith(root, StringComparison.Ordinal) ? full : null;
+        return decoded.EndsWith(".wav", StringComparison.OrdinalIgnoreCase) ? new FileRecordingStore(dataDirectory).PathOf(decoded) : null;
     }
 
     /// <summary>Maps <c>GET /api/v1/recordings/{**id}</c> (audio/wav, range requests) for staff who handle calls and cases.</summary>

@@ -600,14 +600,7 @@ internal sealed class Call : IMediaTicker
 
         foreach (var leg in _attempts.Where(a => a.RemoteTag is not null && !a.Answered && !a.Cancelled))
         {
-            var local = Engine.LocalFor(leg.Peer.Kind);
-            var notify = new SipRequest { Method = "NOTIFY", Uri = leg.Contact };
-            notify.Headers.Add("Via", $"SIP/2.0/{leg.Peer.ViaProtocol} {local};branch={SipEngine.NewBranch()};rport");
-            notify.Headers.Add("Max-Forwards", "70");
-            notify.Headers.Add("From", $"\"{Caller}\" <sip:{Caller}@{local}>;tag={leg.LocalTag}");
-            notify.Headers.Add("To", $"<sip:{leg.Extension}@{local}>;tag={leg.RemoteTag}");
-            notify.Headers.Add("Call-ID", leg.CallId);
-            notify.Headers.Add("CSeq", $"{leg.NextCSeq++} NOTIFY");
+            var (notify, local) = InDialogRequest(leg, "NOTIFY", $"{leg.NextCSeq++} NOTIFY");
             notify.Headers.Add("Contact", $"<sip:{Options.Hotline}@{local}>");
             notify.Headers.Add("Event", "talk");
             notify.Headers.Add("Subscription-State", "active");
@@ -989,29 +982,25 @@ internal sealed class Call : IMediaTicker
         });
     }
 
-    private void SendAck(AgentLeg leg)
+    /// <summary>A request inside the agent leg's dialog, with the dialog's From/To tags, Call-ID and a new Via branch.</summary>
+    private (SipRequest Request, IPEndPoint Local) InDialogRequest(AgentLeg leg, string method, string cseq)
     {
         var local = Engine.LocalFor(leg.Peer.Kind);
-        var ack = new SipRequest { Method = "ACK", Uri = leg.Contact };
-        ack.Headers.Add("Via", $"SIP/2.0/{leg.Peer.ViaProtocol} {local};branch={SipEngine.NewBranch()};rport");
-        ack.Headers.Add("Max-Forwards", "70");
-        ack.Headers.Add("From", $"\"{Caller}\" <sip:{Caller}@{local}>;tag={leg.LocalTag}");
-        ack.Headers.Add("To", $"<sip:{leg.Extension}@{local}>;tag={leg.RemoteTag}");
-        ack.Headers.Add("Call-ID", leg.CallId);
-        ack.Headers.Add("CSeq", "1 ACK");
-        Engine.Send(ack, leg.Peer);
+        var request = new SipRequest { Method = method, Uri = leg.Contact };
+        request.Headers.Add("Via", $"SIP/2.0/{leg.Peer.ViaProtocol} {local};branch={SipEngine.NewBranch()};rport");
+        request.Headers.Add("Max-Forwards", "70");
+        request.Headers.Add("From", $"\"{Caller}\" <sip:{Caller}@{local}>;tag={leg.LocalTag}");
+        request.Headers.Add("To", $"<sip:{leg.Extension}@{local}>;tag={leg.RemoteTag}");
+        request.Headers.Add("Call-ID", leg.CallId);
+        request.Headers.Add("CSeq", cseq);
+        return (request, local);
     }
+
+    private void SendAck(AgentLeg leg) => Engine.Send(InDialogRequest(leg, "ACK", "1 ACK").Request, leg.Peer);
 
     private void SendBye(AgentLeg leg)
     {
-        var local = Engine.LocalFor(leg.Peer.Kind);
-        var bye = new SipRequest { Method = "BYE", Uri = leg.Contact };
-        bye.Headers.Add("Via", $"SIP/2.0/{leg.Peer.ViaProtocol} {local};branch={SipEngine.NewBranch()};rport");
-        bye.Headers.Add("Max-Forwards", "70");
-        bye.Headers.Add("From", $"\"{Caller}\" <sip:{Caller}@{local}>;tag={leg.LocalTag}");
-        bye.Headers.Add("To", $"<sip:{leg.Extension}@{local}>;tag={leg.RemoteTag}");
-        bye.Headers.Add("Call-ID", leg.CallId);
-        bye.Headers.Add("CSeq", $"{leg.NextCSeq++} BYE");
+        var bye = InDialogRequest(leg, "BYE", $"{leg.NextCSeq++} BYE").Request;
         var tx = Engine.Transactions.Send(bye, leg.Peer);
         var extension = leg.Extension;
         _ = tx.FinalResponse.ContinueWith(

@@ -62,7 +62,7 @@ internal static class CtiEndpoints
             .WithSummary("Calls owed a call-back (回拨): abandoned while waiting, or requested at the queue's overflow; open ones unless all=true.");
         cti.MapPost("/callbacks/{id}/done", (string id, SipEngine engine, HttpContext http) =>
             {
-                var by = http.User.FindFirst("extension")?.Value ?? http.User.Identity?.Name ?? http.User.FindFirst("sub")?.Value ?? "staff";
+                var by = http.User.FindFirst(HotlineClaims.Extension)?.Value ?? http.User.Identity?.Name ?? http.User.FindFirst("sub")?.Value ?? "staff";
                 return engine.Calls.Callbacks.Complete(id, by, engine.Calls.Time.GetUtcNow()) is { } done
                     ? Results.Ok(full(http) ? done : done with { Caller = Masking.Phone(done.Caller) })
                     : Results.Problem(statusCode: 404, title: "No such call-back request", detail: $"No call-back request {id}.");

@@ -23,16 +23,13 @@ internal sealed class CtiHub : Hub
 /// <summary>Who may see and do what in CTI.</summary>
 internal static class CtiAccess
 {
-    /// <summary>The claim carrying the SIP extension of an agent's account.</summary>
-    public const string ExtensionClaim = "extension";
-
     public static bool SeesFullNumbers(ClaimsPrincipal? user) =>
         user is not null && (user.IsInRole(HotlineRoles.Agent) || user.IsInRole(HotlineRoles.TeamLead) || user.IsInRole(HotlineRoles.Administrator));
 
     /// <summary>The agent themself, their team lead, or an administrator (person or client).</summary>
     public static bool MayChangeAgent(ClaimsPrincipal user, string extension) =>
         user.IsInRole(HotlineRoles.TeamLead) || user.IsInRole(HotlineRoles.Administrator)
-        || user.FindAll(ExtensionClaim).Any(c => c.Value == extension);
+        || user.FindAll(HotlineClaims.Extension).Any(c => c.Value == extension);
 }
 
 /// <summary>Sends every call event to the hub's groups (the <see cref="ICallEventSink"/> of a hosted engine).</summary>

@@ -350,31 +350,7 @@ public static class TicketingCommand
     /// <summary>POST /api/v1/cases against a real Kestrel host on SQLite for <paramref name="seconds"/> s.</summary>
     private static async Task CreateCasesAsync(int seconds, int concurrency)
     {
-        var data = Path.Combine(Path.GetTempPath(), "hotline-bench-" + Guid.NewGuid().ToString("N"));
-        var builder = WebApplication.CreateBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Node:Id"] = "440300",
-            ["Node:Name"] = "深圳市",
-            ["Node:Tier"] = "Municipal",
-            ["Node:Parent"] = "440000",
-            ["Storage:DataDirectory"] = data,
-            ["Ticketing:PublicPermitsPerMinute"] = "1000000",
-        });
-        builder.AddNodeOptions();
-        builder.Services.AddAuthentication();
-        builder.Services.AddAuthorizationBuilder().AddPolicy(HotlinePolicies.Staff, p => p.RequireAuthenticatedUser());
-        builder.Services.AddProblemDetails();
-        builder.AddTicketingModule();
-        await using var app = builder.Build();
-        app.UseAuthentication();
-        app.UseAuthorization();
-        app.UseRateLimiter();
-        app.MapTicketingEndpoints();
-        await app.StartAsync();
-        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var (app, url, data) = await StartHostAsync();
         Console.WriteLine($"host: {url}, SQLite under {data}, {concurrency} concurrent clients, {seconds} s after a 3 s warm-up");
 
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = new Uri(url) };
@@ -392,9 +368,8 @@ public static class TicketingCommand
                 {
                     type = "complaint",
                     category = "030200",
-                    description = $"{Districts[rng.Next(Districts.Length)]}{Roads[rng.Next(Roads.Length)]}{Landmarks[rng.Next(Landmarks.Length)]}，" +
-                                  $"{Vehicles[rng.Next(Vehicles.Length)]}粤B{rng.Next(10000, 99999)}{Problems[rng.Next(Problems.Length)]}，{Details[rng.Next(Details.Length)]}。",
-                    phone = "13" + rng.Next(100000000, 999999999).ToString(CultureInfo.InvariantCulture),
+                    description = RandomDescription(rng),
+                    phone = RandomPhone(rng),
                 };
                 var sw = Stopwatch.StartNew();
                 try
@@ -432,9 +407,7 @@ public static class TicketingCommand
         Console.WriteLine($"latency: {Percentiles(all)}");
         Console.WriteLine($"CPU (server + load clients, one process): {cpu.TotalMilliseconds / Math.Max(1, all.Count):F2} ms per case; " +
                           $"machine load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} on {Environment.ProcessorCount} cores");
-        await app.StopAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(data, recursive: true);
+        await StopHostAsync(app, data);
     }
 
     private static string Percentiles(List<double> values)
