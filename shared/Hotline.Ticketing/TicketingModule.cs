@@ -66,6 +66,7 @@ public static class TicketingModule
         services.TryAddSingleton<IRecordingStore>(sp => new FileRecordingStore(Path.Combine(
             sp.GetRequiredService<IOptions<StorageOptions>>().Value.NodeDirectory(sp.GetRequiredService<IOptions<NodeOptions>>().Value.Id), "recordings")));
         services.AddScoped<ICaseTransferSource, ReadTransferPackageHandler>();
+        services.AddScoped<ICaseDetailSource, Cases.Detail.ReadCaseDetailHandler>();
 
         // Order matters: the schema exists before the deadline monitor's first pass.
         services.AddHostedService<TicketingStartup>();

@@ -151,3 +151,32 @@ public interface ICaseTransferSource
     /// </summary>
     Task<Result<TransferPackage>> ReadAsync(string caseNumber, string targetNode, CancellationToken ct);
 }
+
+/// <summary>
+/// A superior node's on-demand read of a case (上级调阅工单详情): who asks (node and user), why, and through which nodes the
+/// request travelled (owning city last).
+/// </summary>
+public sealed record CaseDetailRequest(string CaseNumber, string RequestedByNode, string RequestedByUser, string Reason,
+    IReadOnlyList<string> Via);
+
+/// <summary>One line of a case's history as a superior sees it (办理记录): no actor names of citizens, no personal data.</summary>
+public sealed record CaseDetailEvent(DateTimeOffset At, string Kind, string? Status, string Text, string? Comment, string? Actor);
+
+/// <summary>
+/// What a superior sees of a city's case (工单详情): the case without personal data — the caller's phone masked (or
+/// "（保密）" for a confidential case), no name, no recording.
+/// </summary>
+public sealed record CaseDetail(string CaseNumber, CaseType Type, string? Category, CaseChannel Channel, string Status,
+    string StatusText, string Title, string Description, string CallerMasked, string? Location, DateTimeOffset AcceptedAt,
+    DateTimeOffset? Deadline, string? HandlingUnit, bool Major, string? Reply, ExternalReference? Source,
+    IReadOnlyList<CaseDetailEvent> Timeline);
+
+/// <summary>Reads a case for a superior node (federation on-demand read); implemented by the ticketing module.</summary>
+public interface ICaseDetailSource
+{
+    /// <summary>
+    /// The case's detail with personal data masked; every read (also of an unknown case) is audited at this city with
+    /// the requesting node, user, reason and route. Error NotFound for an unknown case.
+    /// </summary>
+    Task<Result<CaseDetail>> ReadAsync(CaseDetailRequest request, CancellationToken ct);
+}
