@@ -45,7 +45,7 @@ internal sealed class Call : IMediaTicker
     private readonly long _sessionId = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
     private RtpSession? _callerMedia;
     private AgentLeg? _agent;
-    private WavWriter? _recorder;
+    private StereoRecorder? _recorder;
     private WavWriter? _voicemail;
     private bool _answered;
     private uint _cseq = 1;
@@ -549,20 +549,25 @@ internal sealed class Call : IMediaTicker
 
     private TimeSpan RtpCheckInterval => TimeSpan.FromSeconds(Math.Clamp(Options.RtpTimeoutSeconds / 4.0, 0.5, 5));
 
+    /// <summary>Bridges the legs: each relays what it receives to the other at once and into the recording (no media clock).</summary>
     private void StartBridge()
     {
-        if (!Options.RecordCalls)
+        if (Options.RecordCalls)
         {
-            return;
+            var path = Path.Combine(Options.DataDirectory, "recordings", Started.ToString("yyyyMMdd", CultureInfo.InvariantCulture), SafeName(Id) + ".wav");
+            lock (_mediaGate)
+            {
+                _recorder = new StereoRecorder(new WavWriter(path, 2));
+            }
+
+            _recordingPath = path;
         }
 
-        var path = Path.Combine(Options.DataDirectory, "recordings", Started.ToString("yyyyMMdd", CultureInfo.InvariantCulture), SafeName(Id) + ".wav");
-        lock (_mediaGate)
+        if (_callerMedia is { } caller && _agent is { } agent)
         {
-            _recorder = new WavWriter(path, 2);
+            caller.RelayTo(agent.Media, _recorder, 0);
+            agent.Media.RelayTo(caller, _recorder, 1);
         }
-
-        _recordingPath = path;
     }
 
     private async Task CheckRtp()
@@ -915,6 +920,8 @@ internal sealed class Call : IMediaTicker
         _overflowTimer.Cancel();
         _rtpTimer.Cancel();
         _center.Clock?.Remove(this);
+        _callerMedia?.StopRelay();
+        _agent?.Media.StopRelay();
         TimeSpan voicemailLength = TimeSpan.Zero;
         Task recorded = Task.CompletedTask, voicemailWritten = Task.CompletedTask;
         lock (_mediaGate)
@@ -1032,21 +1039,16 @@ internal sealed class Call : IMediaTicker
             return;
         }
 
+        if (caller.Relaying)
+        {
+            return; // bridged: the legs relay on receipt
+        }
+
         Span<short> a = stackalloc short[RtpSession.FrameSamples];
         Span<short> b = stackalloc short[RtpSession.FrameSamples];
         caller.ReadFrame(a);
         lock (_mediaGate)
         {
-            var agent = _agent;
-            if (_phase == CallPhase.Talking && agent is not null)
-            {
-                agent.Media.ReadFrame(b);
-                caller.SendFrame(b);
-                agent.Media.SendFrame(a);
-                _recorder?.Write(a, b);
-                return;
-            }
-
             if (_phase == CallPhase.Ended || _direct is not null)
             {
                 return; // internal calls have no early media

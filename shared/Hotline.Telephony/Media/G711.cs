@@ -7,6 +7,8 @@ internal static class G711
     private static readonly short[] AlawTable = BuildTable(DecodeAlawSlow);
     private static readonly byte[] UlawEncodeTable = BuildEncodeTable(EncodeUlaw);
     private static readonly byte[] AlawEncodeTable = BuildEncodeTable(EncodeAlaw);
+    private static readonly byte[] AlawToUlawTable = BuildTranscodeTable(AlawTable, EncodeUlaw);
+    private static readonly byte[] UlawToAlawTable = BuildTranscodeTable(UlawTable, EncodeAlaw);
 
     public static short DecodeUlaw(byte b) => UlawTable[b];
 
@@ -89,6 +91,39 @@ internal static class G711
         {
             payload[i] = table[pcm[i] + 32768];
         }
+    }
+
+    /// <summary>The decode table of a payload type (8 = A-law, else µ-law): 256 samples indexed by code.</summary>
+    public static ReadOnlySpan<short> DecodeTable(int payloadType) => payloadType == 8 ? AlawTable : UlawTable;
+
+    /// <summary>
+    /// Rewrites G.711 codes from one law to the other (PCMA ↔ PCMU) by one 256-entry table, as a relay between legs
+    /// with different codecs needs: the same as decoding and re-encoding, without the 16-bit detour.
+    /// </summary>
+    public static void Transcode(int fromPayloadType, int toPayloadType, ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        if (fromPayloadType == toPayloadType)
+        {
+            source.CopyTo(destination);
+            return;
+        }
+
+        var table = fromPayloadType == 8 ? AlawToUlawTable : UlawToAlawTable;
+        for (var i = 0; i < source.Length; i++)
+        {
+            destination[i] = table[source[i]];
+        }
+    }
+
+    private static byte[] BuildTranscodeTable(short[] decode, Func<short, byte> encode)
+    {
+        var t = new byte[256];
+        for (var i = 0; i < 256; i++)
+        {
+            t[i] = encode(decode[i]);
+        }
+
+        return t;
     }
 
     private static byte[] BuildEncodeTable(Func<short, byte> f)

@@ -8,10 +8,16 @@ namespace Hotline.Telephony.Media;
 /// One RTP stream endpoint (a call leg's media): a UDP port rented from the <see cref="RtpPortPool"/> (no socket is
 /// opened on the call's path), G.711 in and out through a jitter buffer, RFC 4733 digits detected on the negotiated
 /// payload type, symmetric RTP (latches onto the source it hears). Receiving and sending allocate nothing per packet.
+/// While bridged (<see cref="RelayTo"/>), each received packet is relayed to the other leg at once (桥接转发: header
+/// rewritten to that leg's own continuous stream, payload transcoded by table if the legs' laws differ) and written
+/// into the call's <see cref="StereoRecorder"/>; the jitter buffer and the media clock are then not involved.
 /// </summary>
 internal sealed class RtpSession : IAsyncDisposable, IRtpReceiver
 {
     public const int FrameSamples = 160;
+
+    /// <summary>Largest payload relayed (60 ms of G.711 and some); larger packets are not relayed.</summary>
+    public const int MaxRelayPayload = 1200;
     private readonly RtpPortPool? _pool;
     private readonly RtpPort _port;
     private readonly JitterBuffer _jitter = new();
@@ -23,7 +29,15 @@ internal sealed class RtpSession : IAsyncDisposable, IRtpReceiver
     private int _pcmCount;
     private ushort _seq = (ushort)Random.Shared.Next(0, 65535);
     private uint _timestamp = (uint)Random.Shared.Next(0, int.MaxValue);
-    private readonly byte[] _sendBuffer = new byte[12 + FrameSamples];
+    private readonly byte[] _sendBuffer = new byte[12 + MaxRelayPayload];
+    private readonly Lock _sendGate = new();
+    private readonly RtpReceiveStats _stats = new();
+    private volatile Relay? _relay;
+    private bool _relayAnchored; // the next relayed packet re-anchors the sequence/timestamp offsets
+    private uint _relaySourceSsrc;
+    private ushort _relaySeqOffset;
+    private uint _relayTsOffset;
+    private long _lastSentTimestamp = -1; // Stopwatch time of our last packet sent
     private volatile RemoteAddress? _remote;
     private long _lastReceivedTicks = Environment.TickCount64;
 
@@ -60,8 +74,14 @@ internal sealed class RtpSession : IAsyncDisposable, IRtpReceiver
 
     public long AudioPacketsReceived => Interlocked.Read(ref _audioReceived);
 
-    /// <summary>Network loss of the audio stream (RFC 3550 expected minus received).</summary>
-    public long Lost => _jitter.Lost;
+    /// <summary>Network loss of the audio stream (RFC 3550 expected minus received), counted on receipt.</summary>
+    public long Lost => _stats.Lost;
+
+    /// <summary>Packets relayed to the bridged leg (see <see cref="RelayTo"/>).</summary>
+    public long PacketsRelayed => Interlocked.Read(ref _relayed);
+
+    /// <summary>True while received packets are relayed to another leg instead of buffered for the media clock.</summary>
+    public bool Relaying => _relay is not null;
 
     /// <summary>Audio that arrived but was not played (late for its playout time, or the clock fell a ring behind).</summary>
     public long Discarded => _jitter.Discarded;
@@ -75,9 +95,20 @@ internal sealed class RtpSession : IAsyncDisposable, IRtpReceiver
     private long _sent;
     private long _received;
     private long _audioReceived;
+    private long _relayed;
     private int _disposed;
 
     public void SetRemote(IPEndPoint remote) => _remote = new RemoteAddress(remote);
+
+    /// <summary>
+    /// Bridges this leg's received media to <paramref name="peer"/>: from now on each audio packet is sent on at once
+    /// from the peer's port, and written into <paramref name="recorder"/>'s <paramref name="channel"/> (0 left, 1 right)
+    /// when there is one; RFC 4733 events are still detected here and relayed with the peer's event payload type.
+    /// </summary>
+    public void RelayTo(RtpSession peer, StereoRecorder? recorder, int channel) => _relay = new Relay(peer, recorder, channel);
+
+    /// <summary>Ends the bridge: received audio goes to the jitter buffer for the media clock again.</summary>
+    public void StopRelay() => _relay = null;
 
     /// <summary>One datagram from the port's receive loop (the address buffer is reused by the loop).</summary>
     public void OnDatagram(ReadOnlyMemory<byte> data, SocketAddress from)
@@ -95,10 +126,27 @@ internal sealed class RtpSession : IAsyncDisposable, IRtpReceiver
             _remote = new RemoteAddress(from); // symmetric RTP
         }
 
+        var relay = _relay;
         if (p.PayloadType is 0 or 8)
         {
             Interlocked.Increment(ref _audioReceived);
-            _jitter.Put(p.Sequence, (byte)p.PayloadType, p.Payload.Span);
+            if (!_stats.Add(p.Sequence))
+            {
+                return; // duplicate
+            }
+
+            if (relay is null)
+            {
+                _jitter.Put(p.Sequence, (byte)p.PayloadType, p.Payload.Span);
+                return;
+            }
+
+            if (relay.Peer.SendRelayed(p, audio: true))
+            {
+                Interlocked.Increment(ref _relayed);
+            }
+
+            relay.Recorder?.Write(relay.Channel, p.Ssrc, p.Timestamp, p.PayloadType, p.Payload.Span);
         }
         else if (p.PayloadType == TelephoneEvent || (p.PayloadType >= 96 && p.Payload.Length == 4))
         {
@@ -107,7 +155,80 @@ internal sealed class RtpSession : IAsyncDisposable, IRtpReceiver
             {
                 Digit?.Invoke(digit);
             }
+
+            if (relay is not null && relay.Peer.SendRelayed(p, audio: false))
+            {
+                Interlocked.Increment(ref _relayed);
+            }
         }
+    }
+
+    /// <summary>
+    /// Sends a packet received on the bridged leg from this leg's port, as part of this leg's own stream: our SSRC, and
+    /// sequence numbers and timestamps shifted by offsets fixed when relaying (re)starts, so they continue what we sent
+    /// before (prompts, music on hold) and keep the source's gaps and order. Audio is transcoded to our payload type by
+    /// table when the laws differ; events take the payload type the peer negotiated (not relayed without one).
+    /// </summary>
+    private bool SendRelayed(in RtpPacket p, bool audio)
+    {
+        var payloadType = audio ? PayloadType : TelephoneEvent ?? -1;
+        var payload = p.Payload.Span;
+        var remote = _remote;
+        if (payloadType < 0 || remote is null || payload.Length > MaxRelayPayload || Volatile.Read(ref _disposed) != 0)
+        {
+            return false;
+        }
+
+        lock (_sendGate)
+        {
+            var marker = p.Marker;
+            if (!_relayAnchored || _relaySourceSsrc != p.Ssrc)
+            {
+                // Continue our stream: next sequence number, and a timestamp that also counts the time since our last packet.
+                var idle = _lastSentTimestamp < 0 ? 0 : System.Diagnostics.Stopwatch.GetElapsedTime(_lastSentTimestamp).TotalSeconds * 8000;
+                var gap = (uint)Math.Clamp((long)(idle / FrameSamples) - 1, 0, 8000 * 60 / FrameSamples) * FrameSamples;
+                _relaySeqOffset = (ushort)(_seq - p.Sequence);
+                _relayTsOffset = _timestamp + gap - p.Timestamp;
+                _relaySourceSsrc = p.Ssrc;
+                _relayAnchored = true;
+                marker = true;
+            }
+
+            var seq = (ushort)(p.Sequence + _relaySeqOffset);
+            var ts = p.Timestamp + _relayTsOffset;
+            _sendBuffer[0] = 0x80;
+            _sendBuffer[1] = (byte)((marker ? 0x80 : 0) | (payloadType & 0x7F));
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(_sendBuffer.AsSpan(2), seq);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(_sendBuffer.AsSpan(4), ts);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(_sendBuffer.AsSpan(8), _ssrc);
+            if (audio)
+            {
+                G711.Transcode(p.PayloadType, payloadType, payload, _sendBuffer.AsSpan(12));
+            }
+            else
+            {
+                payload.CopyTo(_sendBuffer.AsSpan(12));
+            }
+
+            if ((short)(ushort)(seq + 1 - _seq) > 0)
+            {
+                _seq = (ushort)(seq + 1); // the clock's frames, should they resume, continue after the newest relayed
+            }
+
+            if (audio && (int)(ts + (uint)payload.Length - _timestamp) > 0)
+            {
+                _timestamp = ts + (uint)payload.Length;
+            }
+
+            _lastSentTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (!_port.Send(_sendBuffer.AsSpan(0, 12 + payload.Length), remote.Address))
+            {
+                return false;
+            }
+        }
+
+        Interlocked.Increment(ref _sent);
+        return true;
     }
 
     /// <summary>Fills one 20 ms frame of received audio; false (and silence) when none is buffered.</summary>
@@ -152,9 +273,17 @@ internal sealed class RtpSession : IAsyncDisposable, IRtpReceiver
 
         Span<byte> payload = stackalloc byte[FrameSamples];
         G711.Encode(PayloadType, frame[..FrameSamples], payload);
-        var n = RtpPacket.Write(_sendBuffer, PayloadType, false, _seq++, _timestamp, _ssrc, payload);
-        _timestamp += FrameSamples;
-        if (_port.Send(_sendBuffer.AsSpan(0, n), remote.Address))
+        bool sent;
+        lock (_sendGate)
+        {
+            _relayAnchored = false; // relaying that starts again continues after this frame
+            var n = RtpPacket.Write(_sendBuffer, PayloadType, false, _seq++, _timestamp, _ssrc, payload);
+            _timestamp += FrameSamples;
+            _lastSentTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
+            sent = _port.Send(_sendBuffer.AsSpan(0, n), remote.Address);
+        }
+
+        if (sent)
         {
             Interlocked.Increment(ref _sent);
         }
@@ -180,6 +309,9 @@ internal sealed class RtpSession : IAsyncDisposable, IRtpReceiver
 
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>Where received packets go while bridged.</summary>
+    private sealed record Relay(RtpSession Peer, StereoRecorder? Recorder, int Channel);
 
     /// <summary>A peer's address serialized once, so sends need no per-packet conversion.</summary>
     private sealed class RemoteAddress

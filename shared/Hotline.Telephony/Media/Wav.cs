@@ -130,6 +130,36 @@ internal sealed class WavWriter : IDisposable
         _dataBytes += bytes;
     }
 
+    /// <summary>Writes frames already in the file's layout (for stereo, left and right interleaved), any number of them.</summary>
+    public void WriteInterleaved(ReadOnlySpan<short> samples)
+    {
+        if (_completed)
+        {
+            return;
+        }
+
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(samples);
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("WAV data is little-endian PCM16");
+        }
+
+        while (!bytes.IsEmpty)
+        {
+            _chunk ??= System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkBytes);
+            if (_fill == _chunk.Length)
+            {
+                Flush();
+            }
+
+            var n = Math.Min(bytes.Length, _chunk.Length - _fill);
+            bytes[..n].CopyTo(_chunk.AsSpan(_fill));
+            _fill += n;
+            _dataBytes += n;
+            bytes = bytes[n..];
+        }
+    }
+
     private void Flush()
     {
         var full = _chunk!;
