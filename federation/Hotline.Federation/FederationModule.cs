@@ -1,6 +1,7 @@
 using Hotline.Federation.Assignments;
 using Hotline.Federation.Bus;
 using Hotline.Federation.CityCases;
+using Hotline.Federation.Detail;
 using Hotline.Federation.Operations;
 using Hotline.Federation.Persistence;
 using Hotline.Federation.Relay;
@@ -85,6 +86,7 @@ public static class FederationModule
         services.AddScoped<FederationOperations>();
         services.AddAntiforgery();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, FederationAuthorizationResultHandler>();
+        builder.AddCaseDetail();
         if (node.Tier == NodeTier.Municipal)
         {
             // Tests may register their own ICityCases first; the host's city uses the ticketing module.
@@ -191,6 +193,7 @@ public static class FederationModule
         }
 
         app.MapFederationOperations();
+        app.MapCaseDetail();
         return app;
     }
 
