@@ -338,23 +338,93 @@ internal interface IRtpReceiver
 }
 
 /// <summary>
-/// One UDP port for RTP with its receive loop always running (zero-allocation receives into one buffer); a session
-/// attaches to it for a call and detaches after. Datagrams that arrive while no session is attached are dropped.
+/// One UDP port for RTP, always being read (zero-allocation receives into one buffer): on Linux by one of the
+/// <see cref="RtpReceiveThreads"/>, elsewhere by its own async receive loop. A session attaches to it for a call and
+/// detaches after. Datagrams that arrive while no session is attached are dropped.
 /// </summary>
 internal sealed class RtpPort : IDisposable
 {
     private readonly Socket _socket;
     private readonly CancellationTokenSource _stop = new();
+    private readonly bool _polled;
     private volatile IRtpReceiver? _receiver;
 
     private RtpPort(Socket socket)
     {
         _socket = socket;
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
-        _ = ReceiveLoop();
+        Descriptor = (int)socket.SafeHandle.DangerousGetHandle();
+        _polled = RtpReceiveThreads.TryAdd(this);
+        if (!_polled)
+        {
+            _ = ReceiveLoop();
+        }
     }
 
     public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>The socket's file descriptor (the receive threads' key).</summary>
+    public int Descriptor { get; }
+
+    /// <summary>
+    /// Reads what is queued on the socket without blocking, at most <paramref name="max"/> datagrams, handing each to
+    /// the attached session; returns how many were read. Called by a receive thread when epoll reports the socket ready.
+    /// </summary>
+    public unsafe int Drain(byte[] buffer, SocketAddress from, int max)
+    {
+        var handle = _socket.SafeHandle;
+        var added = false;
+        var count = 0;
+        try
+        {
+            handle.DangerousAddRef(ref added); // the descriptor cannot be closed (and reused) while we read it
+            var fd = (int)handle.DangerousGetHandle();
+            var address = from.Buffer;
+            for (; count < max; count++)
+            {
+                nint n;
+                var length = address.Length;
+                fixed (byte* b = buffer)
+                fixed (byte* a = address.Span)
+                {
+                    n = RtpNative.RecvFrom(fd, b, buffer.Length, RtpNative.MsgDontWait, a, &length);
+                }
+
+                if (n < 0)
+                {
+                    break; // EAGAIN: drained (or an ICMP error reported on the socket; the next datagram reads fine)
+                }
+
+                from.Size = Math.Min(length, address.Length);
+                Dispatch(buffer.AsMemory(0, (int)n), from);
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+
+        return count;
+    }
+
+    private void Dispatch(ReadOnlyMemory<byte> datagram, SocketAddress from)
+    {
+        try
+        {
+            _receiver?.OnDatagram(datagram, from);
+        }
+#pragma warning disable CA1031 // a bad packet or a handler failure must not stop the port
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
 
     public static RtpPort Open(IPAddress bind)
     {
@@ -409,20 +479,17 @@ internal sealed class RtpPort : IDisposable
                 continue;
             }
 
-            try
-            {
-                _receiver?.OnDatagram(buffer.AsMemory(0, n), from);
-            }
-#pragma warning disable CA1031 // a bad packet or a handler failure must not stop the port
-            catch (Exception)
-#pragma warning restore CA1031
-            {
-            }
+            Dispatch(buffer.AsMemory(0, n), from);
         }
     }
 
     public void Dispose()
     {
+        if (_polled)
+        {
+            RtpReceiveThreads.Remove(this);
+        }
+
         _stop.Cancel();
         _socket.Dispose();
         _stop.Dispose();

@@ -102,6 +102,32 @@ public class RelayTests
     }
 
     [Fact]
+    public async Task On_linux_rtp_ports_are_read_by_the_receive_threads_also_after_descriptors_are_reused()
+    {
+        Assert.Equal(OperatingSystem.IsLinux(), RtpReceiveThreads.Enabled);
+        var before = RtpReceiveThreads.Datagrams;
+        using var phone = new Phone();
+        for (var round = 0; round < 3; round++)
+        {
+            // A closed port's descriptor number is handed to the next socket: the new port must get its own packets.
+            await using var session = new RtpSession(IPAddress.Loopback) { PayloadType = 8 };
+            for (var i = 0; i < 20; i++)
+            {
+                phone.Send(session.LocalEndPoint, 8, (ushort)i, (uint)(i * 160), 9, new byte[160]);
+            }
+
+            await Poller.UntilAsync(() => session.AudioPacketsReceived == 20, TimeSpan.FromSeconds(10), "20 packets");
+            Assert.Equal(0, session.Lost);
+        }
+
+        if (RtpReceiveThreads.Enabled)
+        {
+            Assert.True(RtpReceiveThreads.Datagrams - before >= 60, $"receive threads read {RtpReceiveThreads.Datagrams - before}");
+            Assert.True(RtpReceiveThreads.Passes > 0);
+        }
+    }
+
+    [Fact]
     public void Receive_stats_count_loss_as_rfc3550_with_reordering_duplicates_and_wrap()
     {
         var s = new RtpReceiveStats();
