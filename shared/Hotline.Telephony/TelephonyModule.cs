@@ -25,6 +25,14 @@ public static class TelephonyModule
         var configuration = builder.Configuration;
         var services = builder.Services;
         services.AddOptions<SipOptions>()
+            // A configured queue list replaces the default menu; the binder alone would append it to the defaults.
+            .Configure(o =>
+            {
+                if (configuration.GetSection($"{SipOptions.SectionName}:{nameof(SipOptions.Queues)}").GetChildren().Any())
+                {
+                    o.Queues.Clear();
+                }
+            })
             .Bind(configuration.GetSection(SipOptions.SectionName))
             .PostConfigure(o =>
             {

@@ -1,3 +1,4 @@
+using Hotline.Municipal.Workbench;
 using Hotline.ServiceDefaults;
 using Hotline.Telephony;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -17,6 +18,7 @@ internal static class CityComposition
     {
         var services = builder.Services;
         services.Replace(ServiceDescriptor.Singleton<IVoicemailSink, VoicemailToCase>());
+        services.AddAgentWorkbench();
 
         // A case's recording id is the file's path under telephony's data folder (see RecordingLinks), so the case
         // page's player (GET /api/v1/cases/{caseNumber}/recording) reads from there.

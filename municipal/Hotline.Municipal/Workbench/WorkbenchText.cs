@@ -1,0 +1,9 @@
+namespace Hotline.Municipal.Workbench;
+
+/// <summary>Marker for the agent workbench's texts (WorkbenchText.resx: zh-CN, the default; WorkbenchText.en.resx: English).</summary>
+public sealed class WorkbenchText
+{
+    private WorkbenchText()
+    {
+    }
+}

@@ -1,0 +1,221 @@
+// 坐席工作台: the agent's state buttons, the live queue board and the screen pop (来电弹屏) from the CTI hub.
+// Everything goes through telephony's CTI API with the agent's own cookie; texts come localized from the page.
+(function () {
+  "use strict";
+
+  var root = document.getElementById("workbench");
+  if (!root || !root.dataset.extension) {
+    return;
+  }
+
+  var extension = root.dataset.extension;
+  var text = JSON.parse(document.getElementById("workbench-text").textContent);
+  var csrf = document.querySelector('meta[name="csrf-token"]');
+  var current = null; // the call shown in the screen pop
+
+  function t(key, fallback) {
+    return Object.prototype.hasOwnProperty.call(text, key) ? text[key] : (fallback === undefined ? key : fallback);
+  }
+
+  function byId(id) {
+    return document.getElementById(id);
+  }
+
+  function setText(id, value) {
+    byId(id).textContent = value === null || value === undefined || value === "" ? "—" : String(value);
+  }
+
+  // As Hotline.SharedKernel.Masking.Phone: 138****1234.
+  function maskPhone(phone) {
+    if (!phone) {
+      return "";
+    }
+    var p = String(phone).trim();
+    if (p.length <= 4) {
+      return "*".repeat(p.length);
+    }
+    if (p.length <= 7) {
+      return "*".repeat(p.length - 4) + p.slice(-4);
+    }
+    return p.slice(0, 3) + "*".repeat(p.length - 7) + p.slice(-4);
+  }
+
+  function getJson(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
+      if (!r.ok) {
+        throw new Error(r.status + " " + r.statusText);
+      }
+      return r.json();
+    });
+  }
+
+  // ---- Agent state (示闲/示忙/签出) ----
+  function showState(agent) {
+    var state = agent ? agent.state : "";
+    var label = byId("agent-state");
+    label.textContent = agent ? t("State." + state, state) : "—";
+    label.dataset.state = state;
+    byId("agent-reason").textContent = agent && state === "notReady" && agent.reason ? "(" + t("Reason." + agent.reason, agent.reason) + ")" : "";
+    ["state-ready", "state-not-ready", "state-logged-out"].forEach(function (id) {
+      var button = byId(id);
+      button.setAttribute("aria-pressed", String(button.dataset.state === state));
+    });
+  }
+
+  function refreshAgent() {
+    return getJson(root.dataset.agentsUrl).then(function (agents) {
+      showState(agents.filter(function (a) { return a.extension === extension; })[0] || null);
+    }).catch(function () { showState(null); });
+  }
+
+  function setState(state) {
+    var body = { state: state };
+    if (state === "notReady") {
+      body.reason = byId("not-ready-reason").value;
+    }
+    var headers = { "Content-Type": "application/json", Accept: "application/json" };
+    if (csrf) {
+      headers.RequestVerificationToken = csrf.getAttribute("content");
+    }
+    byId("state-error").textContent = "";
+    return fetch(root.dataset.agentsUrl + "/" + encodeURIComponent(extension) + "/state", {
+      method: "PUT", credentials: "same-origin", headers: headers, body: JSON.stringify(body)
+    }).then(function (r) {
+      if (r.ok) {
+        return refreshAgent();
+      }
+      return r.json().catch(function () { return {}; }).then(function (problem) {
+        byId("state-error").textContent = t("StateFailed") + (problem.detail || problem.title || r.status);
+      });
+    });
+  }
+
+  ["state-ready", "state-not-ready", "state-logged-out"].forEach(function (id) {
+    var button = byId(id);
+    button.addEventListener("click", function () { setState(button.dataset.state); });
+  });
+
+  // ---- Queue board (队列监控) ----
+  function cell(row, value) {
+    var td = document.createElement("td");
+    td.textContent = String(value);
+    row.appendChild(td);
+  }
+
+  function refreshQueues() {
+    return getJson(root.dataset.queuesUrl).then(function (queues) {
+      var rows = byId("queue-rows");
+      rows.replaceChildren();
+      queues.forEach(function (q) {
+        var row = document.createElement("tr");
+        row.dataset.queue = q.name;
+        var name = document.createElement("th");
+        name.scope = "row";
+        name.textContent = t("Queue." + q.name, q.name);
+        row.appendChild(name);
+        cell(row, q.waiting);
+        cell(row, q.longestWaitSeconds);
+        cell(row, q.answered);
+        cell(row, q.answeredWithin15s);
+        cell(row, q.abandoned);
+        rows.appendChild(row);
+      });
+      if (queues.length === 0) {
+        var empty = document.createElement("tr");
+        cell(empty, t("NoQueues"));
+        rows.appendChild(empty);
+      }
+    }).catch(function () { /* the next tick tries again */ });
+  }
+
+  var queueRefresh = null;
+  function soonRefreshQueues() {
+    if (queueRefresh === null) {
+      queueRefresh = setTimeout(function () { queueRefresh = null; refreshQueues(); }, 300);
+    }
+  }
+
+  // ---- Screen pop (来电弹屏) ----
+  // Telephony keeps a call's recording at recordings/<UTC day of the call's start>/<call id, unsafe characters as _>.wav
+  // (its README); that relative path is the recording id phone intake links to the case.
+  function recordingId(call) {
+    var day = new Date(call.started).toISOString().slice(0, 10).replace(/-/g, "");
+    return "recordings/" + day + "/" + call.callId.replace(/[^A-Za-z0-9_-]/g, "_") + ".wav";
+  }
+
+  function intakeLink(e, call) {
+    var query = new URLSearchParams();
+    query.set("phone", e.caller || "");
+    query.set("callId", e.callId);
+    if (e.ivrPath) {
+      query.set("ivr", e.ivrPath);
+    }
+    if (call) {
+      query.set("recordingId", recordingId(call));
+    }
+    return root.dataset.intakeUrl + "?" + query.toString();
+  }
+
+  function pop(e) {
+    var isNew = !current || current.callId !== e.callId;
+    current = e;
+    setText("pop-caller", maskPhone(e.caller));
+    setText("pop-state", t("Call." + e.type, e.type));
+    setText("pop-queue", e.queue ? t("Queue." + e.queue, e.queue) : "");
+    setText("pop-ivr", e.ivrPath);
+    setText("pop-call-id", e.callId);
+    var link = byId("pop-intake");
+    link.href = intakeLink(e, null);
+    link.dataset.callId = e.callId;
+    byId("screen-pop").hidden = false;
+    if (isNew) {
+      byId("screen-pop-announcer").textContent = byId("screen-pop-title").textContent + " " + maskPhone(e.caller);
+    }
+    getJson(root.dataset.callsUrl).then(function (calls) {
+      var call = calls.filter(function (c) { return c.callId === e.callId; })[0];
+      if (call && current && current.callId === e.callId) {
+        link.href = intakeLink(e, call);
+      }
+    }).catch(function () { /* the link works without the recording */ });
+  }
+
+  function onCallEvent(e) {
+    if ((e.type === "ringing" || e.type === "answered") && e.agent === extension) {
+      pop(e);
+    } else if (e.type === "ended" && current && e.callId === current.callId) {
+      setText("pop-state", t("Call.ended")); // the pop stays: the agent may file the case after hanging up
+    }
+    if (e.agent === extension || e.type === "agentState") {
+      refreshAgent();
+    }
+    soonRefreshQueues();
+  }
+
+  // ---- CTI hub ----
+  function showConnection(key) {
+    byId("hub-status").textContent = t("Conn." + key);
+    byId("hub-status").dataset.status = key;
+  }
+
+  var connection = new signalR.HubConnectionBuilder().withUrl(root.dataset.hubUrl).withAutomaticReconnect().build();
+  connection.on("callEvent", onCallEvent);
+  connection.onreconnecting(function () { showConnection("reconnecting"); });
+  connection.onreconnected(function () { showConnection("connected"); refreshAgent(); refreshQueues(); });
+  connection.onclose(function () { showConnection("disconnected"); setTimeout(start, 5000); });
+
+  function start() {
+    connection.start().then(function () {
+      showConnection("connected");
+      refreshAgent();
+      refreshQueues();
+    }).catch(function () {
+      showConnection("disconnected");
+      setTimeout(start, 5000);
+    });
+  }
+
+  refreshAgent();
+  refreshQueues();
+  setInterval(refreshQueues, 5000); // waiting times grow between events
+  start();
+})();
