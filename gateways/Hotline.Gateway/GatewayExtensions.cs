@@ -20,6 +20,7 @@ public static class GatewayExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        GrpcListener.Configure(builder);
         services.AddOptions<GatewayOptions>()
             .Bind(builder.Configuration.GetSection(GatewayOptions.SectionName))
             .ValidateDataAnnotations()

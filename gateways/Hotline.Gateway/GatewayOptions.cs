@@ -28,4 +28,14 @@ public sealed class GatewayOptions
     /// <summary>Requests a client IP may make in a burst.</summary>
     [Range(1, 100_000)]
     public int Burst { get; set; } = 400;
+
+    /// <summary>
+    /// The gateway's own gRPC listener, HTTP/2 only in cleartext (h2c), e.g. <c>http://127.0.0.1:5001</c>; unset: no gRPC
+    /// at the edge. A call carrying <c>x-hotline-node: 440300</c> goes to that node's h2c address.
+    /// </summary>
+    [Url]
+    public string? GrpcUrl { get; set; }
+
+    /// <summary>Each node's h2c gRPC address by region code (<c>Gateway:GrpcNodes:440300</c>); routed while the directory lists the node.</summary>
+    public Dictionary<string, string> GrpcNodes { get; set; } = new(StringComparer.Ordinal);
 }

@@ -32,6 +32,11 @@ internal static class FederationFile
                 ["parent"] = node.Environment.GetValueOrDefault("Node__Parent"),
                 ["http"] = Url(node.Http),
             };
+            if (node.Environment.GetValueOrDefault("Node__GrpcUrl") is { } grpc)
+            {
+                // Additive: the node's h2c gRPC address (上级调阅 between tiers).
+                entry["grpc"] = grpc;
+            }
             if (node.SipEndpoint is not null)
             {
                 entry["sip"] = new JsonObject
@@ -48,6 +53,7 @@ internal static class FederationFile
         var document = new JsonObject
         {
             ["gateway"] = plan.Gateway is null ? null : Url(plan.Gateway.Http),
+            ["gatewayGrpc"] = plan.Gateway?.Environment.GetValueOrDefault("Gateway__GrpcUrl"),
             ["nodes"] = nodes,
             ["demo"] = new JsonObject
             {

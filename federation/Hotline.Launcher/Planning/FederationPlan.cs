@@ -69,12 +69,16 @@ internal sealed class FederationPlan
         var nodes = topology.AllNodes;
         var http = new Dictionary<string, Uri>(StringComparer.Ordinal);
         var sip = new Dictionary<string, string>(StringComparer.Ordinal);
+        var grpc = new Dictionary<string, Uri>(StringComparer.Ordinal);
         for (var i = 0; i < nodes.Count; i++)
         {
             var node = nodes[i];
             var fixedPort = node.Http is null ? (int?)null : new Uri(node.Http).Port;
             var port = ports.Tcp($"{node.Id}/http", fixedPort, 5100 + i);
             http[node.Id!] = new Uri($"http://127.0.0.1:{port}");
+
+            // gRPC (上级调阅) on its own HTTP/2-only cleartext port: Kestrel cannot do h2c beside HTTP/1.1 without TLS.
+            grpc[node.Id!] = new Uri($"http://127.0.0.1:{ports.Tcp($"{node.Id}/grpc", null, 5200 + i)}");
             if (node.RunsSip)
             {
                 sip[node.Id!] = $"127.0.0.1:{ports.TcpAndUdp($"{node.Id}/sip", 5060 + (2 * i))}";
@@ -82,9 +86,11 @@ internal sealed class FederationPlan
         }
 
         Uri? gatewayUrl = null;
+        Uri? gatewayGrpc = null;
         if (topology.HasGateway)
         {
             gatewayUrl = new Uri($"http://127.0.0.1:{ports.Tcp("gateway/http", topology.FixedGatewayUrl?.Port, 5000)}");
+            gatewayGrpc = new Uri($"http://127.0.0.1:{ports.Tcp("gateway/grpc", null, 5001)}");
         }
 
         var password = state.GetDemoPassword();
@@ -95,6 +101,7 @@ internal sealed class FederationPlan
         foreach (var node in nodes)
         {
             var env = NodeEnvironment(topology, node, state, options, http, sip, password);
+            AddGrpcEnvironment(env, grpc, node.Id!);
             var demoSecret = state.GetSecret($"{node.Id}/demo-{node.Id}");
             clients.Add(new DemoClient(node.Id!, $"demo-{node.Id}", demoSecret));
             var people = node.NodeTier == NodeTier.Municipal ? CityUsers : OversightUsers;
@@ -132,6 +139,11 @@ internal sealed class FederationPlan
             var env = CommonEnvironment(options, gatewayUrl);
             env["Gateway__DirectoryUrl"] = http[national.Id!].ToString().TrimEnd('/');
             env["Gateway__NationalId"] = national.Id!;
+            env["Gateway__GrpcUrl"] = gatewayGrpc!.ToString().TrimEnd('/');
+            foreach (var (id, address) in grpc)
+            {
+                env[$"Gateway__GrpcNodes__{id}"] = address.ToString().TrimEnd('/');
+            }
             gateway = new ProcessPlan("gateway", "国家网关", "gateway", "gateways/Hotline.Gateway", gatewayUrl, null,
                 StartsManually: false, Wave: 1, env);
         }
@@ -145,6 +157,22 @@ internal sealed class FederationPlan
             Clients = clients,
             Extensions = extensions,
         };
+    }
+
+    /// <summary>
+    /// The node's h2c gRPC listener (<c>Node__GrpcUrl</c>) and each neighbour's (<c>Federation__Peers__{p}__Grpc</c>, next to
+    /// the peer entries <see cref="NodeEnvironment"/> wrote).
+    /// </summary>
+    private static void AddGrpcEnvironment(Dictionary<string, string> env, Dictionary<string, Uri> grpc, string id)
+    {
+        env["Node__GrpcUrl"] = grpc[id].ToString().TrimEnd('/');
+        for (var p = 0; env.TryGetValue($"Federation__Peers__{p}__Id", out var peer); p++)
+        {
+            if (grpc.TryGetValue(peer, out var address))
+            {
+                env[$"Federation__Peers__{p}__Grpc"] = address.ToString().TrimEnd('/');
+            }
+        }
     }
 
     /// <summary>Each city's own digest realm, so a registration at one city is no credential at another.</summary>

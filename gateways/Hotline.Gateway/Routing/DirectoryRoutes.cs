@@ -1,6 +1,8 @@
 using System.Text.Json.Serialization;
 using Hotline.SharedKernel;
+using System.Net;
 using Microsoft.Extensions.Primitives;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Transforms;
 
@@ -18,19 +20,28 @@ internal sealed record DirectoryNodeDto(
 /// <summary>
 /// The proxy configuration, rebuilt from the directory without a restart: <c>/{regionCode}/{**rest}</c> goes to that
 /// node with the prefix removed and <c>X-Forwarded-Prefix: /{regionCode}</c> set (plus X-Forwarded-For/Proto/Host), and
-/// everything else goes to the national portal.
+/// everything else goes to the national portal. gRPC: a request with header <c>x-hotline-node: {regionCode}</c> goes to
+/// that node's h2c address (<see cref="GatewayOptions.GrpcNodes"/>) as HTTP/2 exactly — without TLS there is no ALPN, so
+/// the cluster must not negotiate down to HTTP/1.1.
 /// </summary>
 internal sealed class DirectoryProxyConfigProvider : IProxyConfigProvider
 {
     public const string PortalRouteId = "portal";
 
+    /// <summary>The header naming the node a gRPC call is for.</summary>
+    public const string NodeHeader = "x-hotline-node";
+
     private readonly Lock _lock = new();
+    private readonly IReadOnlyDictionary<string, string> _grpcNodes;
     private Snapshot _current;
 
     public DirectoryProxyConfigProvider(Microsoft.Extensions.Options.IOptions<GatewayOptions> options)
     {
         var o = options.Value;
-        _current = Build(o.NationalId, new Uri(o.DirectoryUrl), new Dictionary<string, string>(StringComparer.Ordinal));
+        _grpcNodes = o.GrpcNodes
+            .Where(g => RegionCode.IsValid(g.Key) && Uri.TryCreate(g.Value, UriKind.Absolute, out var u) && u.Scheme is "http" or "https")
+            .ToDictionary(g => g.Key, g => g.Value.TrimEnd('/'), StringComparer.Ordinal);
+        _current = Build(o.NationalId, new Uri(o.DirectoryUrl), new Dictionary<string, string>(StringComparer.Ordinal), _grpcNodes);
     }
 
     /// <summary>The region codes currently routed, with their destinations.</summary>
@@ -58,7 +69,7 @@ internal sealed class DirectoryProxyConfigProvider : IProxyConfigProvider
             }
 
             var previous = _current;
-            _current = Build(nationalId, nationalUrl, routable);
+            _current = Build(nationalId, nationalUrl, routable, _grpcNodes);
             previous.Expire();
             return true;
         }
@@ -67,7 +78,8 @@ internal sealed class DirectoryProxyConfigProvider : IProxyConfigProvider
     private static bool SameDestinations(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
         a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
 
-    private static Snapshot Build(string nationalId, Uri nationalUrl, IReadOnlyDictionary<string, string> destinations)
+    private static Snapshot Build(string nationalId, Uri nationalUrl, IReadOnlyDictionary<string, string> destinations,
+        IReadOnlyDictionary<string, string> grpcNodes)
     {
         var routes = new List<RouteConfig>();
         var clusters = new List<ClusterConfig>();
@@ -91,6 +103,22 @@ internal sealed class DirectoryProxyConfigProvider : IProxyConfigProvider
                 .WithTransformPathRemovePrefix(prefix)
                 .WithTransformXForwarded(xDefault: ForwardedTransformActions.Set, xPrefix: ForwardedTransformActions.Off)
                 .WithTransformRequestHeader("X-Forwarded-Prefix", prefix, append: false));
+
+            if (grpcNodes.TryGetValue(id, out var grpc))
+            {
+                clusters.Add(GrpcCluster($"grpc-{id}", grpc));
+                routes.Add(new RouteConfig
+                {
+                    RouteId = $"grpc-{id}",
+                    ClusterId = $"grpc-{id}",
+                    Order = -1,
+                    Match = new RouteMatch
+                    {
+                        Path = "/{**rest}",
+                        Headers = [new RouteHeader { Name = NodeHeader, Values = [id], Mode = HeaderMatchMode.ExactHeader }],
+                    },
+                });
+            }
         }
 
         routes.Add(new RouteConfig
@@ -103,6 +131,12 @@ internal sealed class DirectoryProxyConfigProvider : IProxyConfigProvider
             .WithTransformXForwarded(xDefault: ForwardedTransformActions.Set, xPrefix: ForwardedTransformActions.Off));
         return new Snapshot(routes, clusters, destinations);
     }
+
+    /// <summary>A node's h2c cluster: HTTP/2 exactly (the trap: the default policy would fall back to HTTP/1.1 on cleartext).</summary>
+    private static ClusterConfig GrpcCluster(string id, string url) => Cluster(id, url) with
+    {
+        HttpRequest = new ForwarderRequestConfig { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact },
+    };
 
     private static ClusterConfig Cluster(string id, string url) => new()
     {
