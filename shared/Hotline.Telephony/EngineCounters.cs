@@ -13,6 +13,7 @@ internal static class EngineCounters
     private static long _sipMessages;
     private static long _actorTicks;
     private static long _actorItems;
+    private static long _callsStarted;
 
     public static TimeSpan SipIntake => Elapsed(Interlocked.Read(ref _sipTicks));
 
@@ -21,6 +22,11 @@ internal static class EngineCounters
     public static TimeSpan ActorWork => Elapsed(Interlocked.Read(ref _actorTicks));
 
     public static long ActorItems => Interlocked.Read(ref _actorItems);
+
+    /// <summary>Calls accepted by the call center (INVITEs that became a <c>Call</c>), for per-call figures.</summary>
+    public static long CallsStarted => Interlocked.Read(ref _callsStarted);
+
+    public static void CallStarted() => Interlocked.Increment(ref _callsStarted);
 
     public static void AddSip(long startTimestamp)
     {

@@ -1003,7 +1003,18 @@ internal sealed class Call : IMediaTicker
         return (request, local);
     }
 
-    private void SendAck(AgentLeg leg) => Engine.Send(InDialogRequest(leg, "ACK", "1 ACK").Request, leg.Peer);
+    private void SendAck(AgentLeg leg)
+    {
+        var ack = InDialogRequest(leg, "ACK", "1 ACK").Request;
+        if (leg.Transaction is { } invite)
+        {
+            Engine.Transactions.Acknowledge(invite, ack); // kept as bytes for 2xx retransmissions; the transaction is let go
+        }
+        else
+        {
+            Engine.Send(ack, leg.Peer);
+        }
+    }
 
     private void SendBye(AgentLeg leg)
     {

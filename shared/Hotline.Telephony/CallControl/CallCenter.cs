@@ -209,6 +209,7 @@ internal sealed class CallCenter : IAsyncDisposable
         }
 
         _calls[request.CallId!] = call;
+        EngineCounters.CallStarted();
         call.Post(call.StartAsync);
     }
 

@@ -123,9 +123,11 @@ internal sealed class SipEngine : ISipSender, IAsyncDisposable
 
     public static string NewTag() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
 
-    public void Send(SipMessage message, SipPeer peer)
+    /// <summary>Serializes and sends a message outside any transaction (stateless answers, ACK for 2xx).</summary>
+    public void Send(SipMessage message, SipPeer peer) => Send(message.ToBytes(), peer);
+
+    public void Send(byte[] bytes, SipPeer peer)
     {
-        var bytes = message.ToBytes();
         ISipTransport? t = peer.Kind == SipTransportKind.Tcp ? _tcp : _udp;
         if (t is null)
         {

@@ -8,7 +8,8 @@ namespace Hotline.Benchmarks.Telephony;
 
 /// <summary>
 /// Runs the SIP engine alone for load tests: <c>sip-engine --udp 127.0.0.1:5090 [--record true|false] [--data DIR]</c>.
-/// Prints READY, then a stats line every 5 s (active calls, RTP packets and loss, memory) until stdin closes.
+/// Prints READY, then a stats line every 5 s (active calls, RTP packets and loss, memory, allocated bytes and CPU per call,
+/// GC pauses and collections) until stdin closes; with HOTLINE_ALLOC_PROFILE=1 the sampled allocations by type at the end.
 /// </summary>
 internal static class SipEngineCommand
 {
@@ -34,6 +35,7 @@ internal static class SipEngineCommand
             RingTimeoutSeconds = 30,
             Extensions = [new SipExtension { Extension = "8001", Password = "bench" }],
         };
+        using var sampler = Environment.GetEnvironmentVariable("HOTLINE_ALLOC_PROFILE") == "1" ? new AllocationSampler() : null;
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
         var engine = new SipEngine(options, loggers);
         await engine.StartAsync();
@@ -47,6 +49,9 @@ internal static class SipEngineCommand
         var process = Process.GetCurrentProcess();
         var startedAt = Stopwatch.GetTimestamp();
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5));
+        long lastCalls = 0, lastAllocated = GC.GetTotalAllocatedBytes(precise: false);
+        double lastCpu = Environment.CpuUsage.TotalTime.TotalMilliseconds;
+        var allocPrinted = false;
         try
         {
             while (await timer.WaitForNextTickAsync(stop.Token))
@@ -76,9 +81,28 @@ internal static class SipEngineCommand
                 }
 
                 var clock = engine.Calls.Clock;
+                var gc = GC.GetGCMemoryInfo(GCKind.Any);
+                var callsStarted = EngineCounters.CallsStarted;
+                var allocated = GC.GetTotalAllocatedBytes(precise: false);
+                var cpu = Environment.CpuUsage.TotalTime.TotalMilliseconds;
+                // Per-call figures over the last interval (load-independent): allocated bytes and CPU per call started.
+                var dCalls = callsStarted - lastCalls;
+                var allocPerCall = dCalls > 0 ? (allocated - lastAllocated) / dCalls : 0;
+                var cpuUsPerCall = dCalls > 0 ? 1000 * (cpu - lastCpu) / dCalls : 0;
+                lastCalls = callsStarted;
+                lastAllocated = allocated;
+                lastCpu = cpu;
                 var now = Stopwatch.GetElapsedTime(startedAt);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"STATS t={DateTime.UtcNow:HH:mm:ss} active={calls.Count} cdrs={engine.Calls.RecentRecords.Count} rtpSent={sent} rtpReceived={received} rtpLost={lost} rtpDiscarded={discarded} lateTicks={clock?.LateTicks} skippedTicks={clock?.SkippedTicks} mediaBusyPct={(clock is null ? 0 : 100 * clock.Busy.TotalSeconds / now.TotalSeconds):F1} sipIntakeMs={EngineCounters.SipIntake.TotalMilliseconds:F0}/{EngineCounters.SipMessages} actorMs={EngineCounters.ActorWork.TotalMilliseconds:F0}/{EngineCounters.ActorItems} gcPauseMs={GC.GetTotalPauseDuration().TotalMilliseconds:F0} gc012={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} cpuMs={Environment.CpuUsage.TotalTime.TotalMilliseconds:F0} diskPending={Hotline.Telephony.Media.DiskWriter.Instance.Pending} rtpPorts={engine.Calls.Ports?.Opened} workingSetMB={Environment.WorkingSet / 1048576} gcHeapMB={GC.GetTotalMemory(false) / 1048576} received={engine.Received} malformed={engine.Malformed} load={Load()}"));
+                    $"STATS t={DateTime.UtcNow:HH:mm:ss} active={calls.Count} cdrs={engine.Calls.RecentRecords.Count} rtpSent={sent} rtpReceived={received} rtpLost={lost} rtpDiscarded={discarded} lateTicks={clock?.LateTicks} skippedTicks={clock?.SkippedTicks} mediaBusyPct={(clock is null ? 0 : 100 * clock.Busy.TotalSeconds / now.TotalSeconds):F1} sipIntakeMs={EngineCounters.SipIntake.TotalMilliseconds:F0}/{EngineCounters.SipMessages} actorMs={EngineCounters.ActorWork.TotalMilliseconds:F0}/{EngineCounters.ActorItems} calls={callsStarted} allocBytesPerCall={allocPerCall} cpuUsPerCall={cpuUsPerCall:F0} allocMB={allocated / 1048576} lastGcHeapMB={gc.HeapSizeBytes / 1048576} lastGcPromotedMB={gc.PromotedBytes / 1048576} lastGcGen={gc.Generation} gcPauseMs={GC.GetTotalPauseDuration().TotalMilliseconds:F0} gc012={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} cpuMs={Environment.CpuUsage.TotalTime.TotalMilliseconds:F0} diskPending={Hotline.Telephony.Media.DiskWriter.Instance.Pending} rtpPorts={engine.Calls.Ports?.Opened} workingSetMB={Environment.WorkingSet / 1048576} gcHeapMB={GC.GetTotalMemory(false) / 1048576} received={engine.Received} malformed={engine.Malformed} load={Load()}"));
+                if (sampler is not null && dCalls == 0 && !allocPrinted && callsStarted > 0)
+                {
+                    allocPrinted = true; // once, when the load has stopped
+                    foreach (var line in sampler.Top(25))
+                    {
+                        Console.WriteLine(line);
+                    }
+                }
             }
         }
         catch (OperationCanceledException)

@@ -31,6 +31,14 @@ for _ in range(200):
         finally: s.close()
     if ok: print(p); break'; }
 
+# UDP datagrams the kernel dropped because a socket's receive buffer was full, summed over one process's sockets
+# (/proc/net/udp "drops"): tells whose receive path lost RTP — the engine's, or SIPp's (its echo socket serves every call).
+udp_drops() { # pid
+  local inodes; inodes=$(ls -l "/proc/$1/fd" 2>/dev/null | grep -o 'socket:\[[0-9]*\]' | grep -o '[0-9]*' | tr '\n' ' ')
+  awk -v list="$inodes" 'BEGIN { n = split(list, a, " "); for (i = 1; i <= n; i++) s[a[i]] = 1 }
+    FNR > 1 && ($10 in s) { d += $NF } END { print d + 0 }' /proc/net/udp /proc/net/udp6 2>/dev/null
+}
+
 free_port() { python3 -c 'import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 
 start_uas() { # port [extra…]
@@ -44,7 +52,7 @@ start_engine() { # port record
   mkfifo "$OUT/engine.in"
   # Server GC as in the ASP.NET city host (Sdk.Web defaults to it); a console app would otherwise run workstation GC.
   DOTNET_gcServer=${ENGINE_GC_SERVER:-1} dotnet "$BENCH" sip-engine --udp "127.0.0.1:$port" --record "$2" --data "$OUT/engine-data" <"$OUT/engine.in" >"$OUT/engine-$port.log" 2>&1 &
-  PIDS+=($!)
+  PIDS+=($!); ENGINE_PID=$!
   exec 9>"$OUT/engine.in" # the engine runs until this end of its stdin closes
   for _ in $(seq 1 100); do grep -q READY "$OUT/engine-$port.log" 2>/dev/null && return; sleep 0.2; done
   echo "engine did not start"; cat "$OUT/engine-$port.log"; exit 1
@@ -113,6 +121,8 @@ fi
 if [[ ,$ONLY, == *,media,* && "$CONC" -gt 0 ]]; then
   kill "${PIDS[-1]}"; unset 'PIDS[-1]'
   UAS=$(free_port); register_uas "$ENGINE" "$UAS"; start_uas "$UAS" -rtp_echo -mp "$(free_media_port)"
+  UAS_PID=${PIDS[-1]}
+  ENGINE_DROPS0=$(udp_drops "$ENGINE_PID")
   mkdir -p "$OUT/media"
   sox -n -r 8000 -c 1 -t al "$OUT/media/caller.al" synth 10 sine 300-900 >/dev/null 2>&1
   (cd "$OUT/media" && sipp "127.0.0.1:$ENGINE" -sf "$HERE/bench-uac-media.xml" -s 8001 -p "$(free_port)" \
@@ -121,6 +131,18 @@ if [[ ,$ONLY, == *,media,* && "$CONC" -gt 0 ]]; then
   ok=$(grep -E "Successful call" "$OUT/media/uac.log" | tail -1 | awk -F'|' '{gsub(/ /,"",$3); print $3}')
   failed=$(grep -E "Failed call" "$OUT/media/uac.log" | tail -1 | awk -F'|' '{gsub(/ /,"",$3); print $3}')
   echo "media     concurrent=$CONC hold=${HOLD}s ok=$ok failed=$failed" | tee -a "$OUT/summary.txt"
+  echo "media     udp drops (socket buffer full): engine=$(( $(udp_drops "$ENGINE_PID") - ENGINE_DROPS0 )) sipp-uas-echo=$(udp_drops "$UAS_PID")" \
+    "(the UAC does not read the RTP it is sent, so its drops say nothing)" | tee -a "$OUT/summary.txt"
   grep STATS "$OUT/engine-$ENGINE.log" | awk 'NR%6==1' | tee -a "$OUT/summary.txt"
+  # Steady state (every call up): engine CPU per call per 20 ms tick from cpuMs deltas, loss from the counters' deltas.
+  grep STATS "$OUT/engine-$ENGINE.log" | grep " active=$CONC " | awk -v conc="$CONC" '
+    { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+      split(v["t"], hms, ":"); t = hms[1] * 3600 + hms[2] * 60 + hms[3]
+      if (NR == 1) { t0 = t; c0 = v["cpuMs"]; r0 = v["rtpReceived"]; l0 = v["rtpLost"] }
+      t1 = t; c1 = v["cpuMs"]; r1 = v["rtpReceived"]; l1 = v["rtpLost"]; load = load " " v["load"] }
+    END { if (t1 <= t0) { print "media     steady state too short to measure"; exit }
+      printf "media     steady %d s: engine %.2f cores, %.1f us CPU per call per 20 ms tick, RTP lost %.3f %% (%d of %d), load%s\n",
+        t1 - t0, (c1 - c0) / 1000 / (t1 - t0), (c1 - c0) * 1000 / ((t1 - t0) * 50 * conc), 100 * (l1 - l0) / (r1 - r0 + l1 - l0), l1 - l0, r1 - r0 + l1 - l0, load }' \
+    | tee -a "$OUT/summary.txt"
 fi
 echo "results in $OUT"

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Hotline.Telephony.Sip.Messages;
 using Hotline.Telephony.Sip.Transactions;
@@ -160,6 +161,7 @@ public sealed class TransactionTests : IDisposable
         Assert.Equal(2, _sender.Responses(200));
         Advance(TimeSpan.FromSeconds(33));
         Assert.Equal(0, _layer.ServerCount);
+        Assert.Equal(0, _layer.CompletedCount);
     }
 
     [Fact]
@@ -172,16 +174,123 @@ public sealed class TransactionTests : IDisposable
         Assert.Same(it, _layer.FindInviteFor(ct!.Request));
     }
 
+    [Fact]
+    public void Retransmitted_invite_gets_the_byte_identical_cached_response()
+    {
+        var invite = Request("INVITE");
+        _layer.OnRequest(invite, Udp, out var t);
+        var ringing = Response(invite, 180);
+        t!.SendResponse(ringing);
+        var first = _sender.Raw.Last();
+        ringing.Headers.Add("X-Changed-After-Sending", "1"); // the cache holds the bytes as sent, not the object
+
+        Assert.Equal(RequestDisposition.Absorbed, _layer.OnRequest(Request("INVITE"), Udp, out _));
+        Assert.Same(first, _sender.Raw.Last());
+        Assert.Equal(first, _sender.Raw.Last());
+        Assert.DoesNotContain("X-Changed", Encoding.ASCII.GetString(_sender.Raw.Last()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Retransmitted_bye_after_the_transaction_finished_is_answered_from_the_completed_entry()
+    {
+        var bye = Request("BYE");
+        _layer.OnRequest(bye, Udp, out var t);
+        t!.SendResponse(Response(bye, 200));
+        var sent = _sender.Raw.Last();
+        Assert.Equal(0, _layer.ServerCount); // the live transaction (parsed request, events) is gone at once
+        Assert.Equal(1, _layer.CompletedCount);
+
+        Advance(TimeSpan.FromSeconds(20));
+        Assert.Equal(RequestDisposition.Absorbed, _layer.OnRequest(Request("BYE"), Udp, out var again));
+        Assert.Null(again);
+        Assert.Same(sent, _sender.Raw.Last());
+        Assert.Equal(2, _sender.Responses(200));
+
+        Advance(TimeSpan.FromSeconds(13)); // past timer J: a new BYE is a new transaction
+        Assert.Equal(0, _layer.CompletedCount);
+        Assert.Equal(RequestDisposition.NewTransaction, _layer.OnRequest(Request("BYE"), Udp, out _));
+    }
+
+    [Fact]
+    public void Invite_retransmitted_after_the_dialog_ack_is_absorbed_not_a_new_call()
+    {
+        var invite = Request("INVITE");
+        _layer.OnRequest(invite, Udp, out var t);
+        t!.SendResponse(Response(invite, 200));
+        Assert.Equal(RequestDisposition.AckForDialog, _layer.OnRequest(Request("ACK", "z9hG4bK-other"), Udp, out _));
+        Assert.Equal(TransactionState.Terminated, t.State);
+        Assert.Equal(0, _layer.ServerCount);
+        Assert.Equal(RequestDisposition.Absorbed, _layer.OnRequest(Request("INVITE"), Udp, out _));
+        Advance(TimeSpan.FromSeconds(33)); // timer L
+        Assert.Equal(0, _layer.CompletedCount);
+    }
+
+    [Fact]
+    public void Retransmitted_2xx_after_the_tu_acknowledged_gets_the_same_ack_without_the_tu()
+    {
+        var invite = Request("INVITE");
+        var t = _layer.Send(invite, Udp);
+        var told = 0;
+        t.ResponseReceived += (_, _) => told++;
+        var ok = Response(invite, 200);
+        _layer.OnResponse(ok);
+        Assert.Equal(1, told);
+        Assert.Equal(TransactionState.Accepted, t.State);
+
+        var ack = new SipRequest { Method = "ACK", Uri = "sip:8001@127.0.0.1" };
+        ack.Headers.Add("Via", "SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bK-ack");
+        ack.Headers.Add("From", "<sip:a@x>;tag=f");
+        ack.Headers.Add("To", "<sip:8001@x>;tag=to1");
+        ack.Headers.Add("Call-ID", "call-1");
+        ack.Headers.Add("CSeq", "7 ACK");
+        _layer.Acknowledge(t, ack);
+        var sentAck = _sender.Raw.Last();
+        Assert.Equal(0, _layer.ClientCount);
+        Assert.Equal(1, _layer.CompletedCount);
+
+        Assert.True(_layer.OnResponse(Response(invite, 200)));
+        Assert.Equal(1, told); // the TU (and the call behind it) is not needed for this
+        Assert.Same(sentAck, _sender.Raw.Last());
+        Assert.Equal(2, _sender.Count("ACK"));
+        Advance(TimeSpan.FromSeconds(33)); // timer M
+        Assert.Equal(0, _layer.CompletedCount);
+        Assert.False(_layer.OnResponse(Response(invite, 200))); // now a stray, left to the TU
+    }
+
+    [Fact]
+    public void Cancelled_timer_releases_its_callback_state_at_once()
+    {
+        var fired = new StrongBox<bool>();
+        var (handle, weak) = ScheduleWithState(fired);
+        handle.Cancel();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.False(weak.IsAlive); // the wheel still holds the entry until its slot comes round, but not the state
+        Advance(TimeSpan.FromSeconds(31));
+        Assert.False(fired.Value);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private (TimerHandle Handle, WeakReference State) ScheduleWithState(StrongBox<bool> fired)
+    {
+        var state = new byte[1024];
+        return (_wheel.Schedule(TimeSpan.FromSeconds(30), _ => fired.Value = true, state), new WeakReference(state));
+    }
+
     private sealed class RecordingSender : ISipSender
     {
         private readonly Lock _gate = new();
         public List<SipMessage> Sent { get; } = [];
+        public List<byte[]> Raw { get; } = [];
 
-        public void Send(SipMessage message, SipPeer peer)
+        public void Send(byte[] message, SipPeer peer)
         {
+            var parsed = SipParser.Parse(message).Message!;
             lock (_gate)
             {
-                Sent.Add(message);
+                Raw.Add(message);
+                Sent.Add(parsed);
             }
         }
 

@@ -33,9 +33,18 @@ internal sealed class SipHeaders
         "Via", "Contact", "Route", "Record-Route", "Require", "Supported", "Allow", "Proxy-Require", "Unsupported",
     };
 
+    private static readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> CompactBySpan =
+        Compact.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    private static readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> CanonicalBySpan =
+        Canonical.GetAlternateLookup<ReadOnlySpan<char>>();
+
     private readonly List<KeyValuePair<string, string>> _items = [];
 
     public int Count => _items.Count;
+
+    /// <summary>Changes with every edit, so parsed views of the headers (see <see cref="SipMessage"/>) know when to re-read.</summary>
+    internal int Version { get; private set; }
 
     public IEnumerable<KeyValuePair<string, string>> All => _items;
 
@@ -50,9 +59,36 @@ internal sealed class SipHeaders
         return Canonical.TryGetValue(name, out var canon) ? canon : name;
     }
 
-    public void Add(string name, string value) => _items.Add(new(Normalize(name), value.Trim()));
+    /// <summary>The canonical name for a header name read off the wire: a shared string for known names, no allocation.</summary>
+    public static string Normalize(ReadOnlySpan<char> name)
+    {
+        name = name.Trim();
+        if (CompactBySpan.TryGetValue(name, out var full))
+        {
+            return full;
+        }
 
-    public void Insert(int index, string name, string value) => _items.Insert(index, new(Normalize(name), value.Trim()));
+        return CanonicalBySpan.TryGetValue(name, out var canon) ? canon : name.ToString();
+    }
+
+    public void Add(string name, string value)
+    {
+        _items.Add(new(Normalize(name), value.Trim()));
+        Version++;
+    }
+
+    /// <summary>Adds a header whose name is already canonical and whose value is trimmed (the parser's path).</summary>
+    internal void AddNormalized(string name, string value)
+    {
+        _items.Add(new(name, value));
+        Version++;
+    }
+
+    public void Insert(int index, string name, string value)
+    {
+        _items.Insert(index, new(Normalize(name), value.Trim()));
+        Version++;
+    }
 
     /// <summary>The first value of the header, or null.</summary>
     public string? this[string name]
@@ -64,7 +100,7 @@ internal sealed class SipHeaders
             {
                 if (string.Equals(kv.Key, name, StringComparison.OrdinalIgnoreCase))
                 {
-                    return ListHeaders.Contains(name) ? SplitList(kv.Value).FirstOrDefault() ?? kv.Value : kv.Value;
+                    return ListHeaders.Contains(name) ? FirstListValue(kv.Value) : kv.Value;
                 }
             }
 
@@ -103,16 +139,45 @@ internal sealed class SipHeaders
         return result;
     }
 
+    /// <summary>Copies every line of a header to <paramref name="target"/> as it is (list values stay joined).</summary>
+    public void CopyAll(string name, SipHeaders target)
+    {
+        name = Normalize(name);
+        foreach (var kv in _items)
+        {
+            if (string.Equals(kv.Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                target.AddNormalized(name, kv.Value);
+            }
+        }
+    }
+
     public bool Contains(string name)
     {
         name = Normalize(name);
-        return _items.Exists(kv => string.Equals(kv.Key, name, StringComparison.OrdinalIgnoreCase));
+        foreach (var kv in _items)
+        {
+            if (string.Equals(kv.Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public void Remove(string name)
     {
         name = Normalize(name);
-        _items.RemoveAll(kv => string.Equals(kv.Key, name, StringComparison.OrdinalIgnoreCase));
+        for (var i = _items.Count - 1; i >= 0; i--)
+        {
+            if (string.Equals(_items[i].Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                _items.RemoveAt(i);
+            }
+        }
+
+        Version++;
     }
 
     /// <summary>Removes the first value of a (possibly comma-joined) list header such as Via.</summary>
@@ -134,6 +199,43 @@ internal sealed class SipHeaders
         {
             _items[i] = new(name, string.Join(", ", values.Skip(1)));
         }
+
+        Version++;
+    }
+
+    /// <summary>
+    /// The first element of a list header value: the value itself (no allocation) when it holds one element, as nearly
+    /// every header does; otherwise what <see cref="SplitList"/> would give first.
+    /// </summary>
+    public static string FirstListValue(string value)
+    {
+        bool quoted = false, angle = false;
+        for (var i = 0; i < value.Length; i++)
+        {
+            var ch = value[i];
+            if (quoted && ch == '\\')
+            {
+                i++;
+            }
+            else if (ch == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (!quoted && ch == '<')
+            {
+                angle = true;
+            }
+            else if (!quoted && ch == '>')
+            {
+                angle = false;
+            }
+            else if (!quoted && !angle && ch == ',')
+            {
+                return SplitList(value) is { Count: > 0 } parts ? parts[0] : value;
+            }
+        }
+
+        return value;
     }
 
     public SipHeaders Clone()

@@ -10,43 +10,157 @@ internal abstract class SipMessage
 
     public byte[] Body { get; set; } = [];
 
+    // Parsed views of headers the layers read again and again (transaction key, routing, tags), parsed once per
+    // version of the headers instead of on every read.
+    private int _viaVersion = -1;
+    private SipVia? _topVia;
+    private int _cseqVersion = -1;
+    private SipCSeq? _cseq;
+    private int _fromVersion = -1;
+    private string? _fromTag;
+    private int _toVersion = -1;
+    private string? _toTag;
+
     public string? CallId => Headers["Call-ID"];
 
-    public string? FromTag => NameAddress.TryParse(Headers["From"], out var a) ? a.Tag : null;
+    public string? FromTag
+    {
+        get
+        {
+            if (_fromVersion != Headers.Version)
+            {
+                _fromTag = NameAddress.TryParse(Headers["From"], out var a) ? a.Tag : null;
+                _fromVersion = Headers.Version;
+            }
 
-    public string? ToTag => NameAddress.TryParse(Headers["To"], out var a) ? a.Tag : null;
+            return _fromTag;
+        }
+    }
 
-    public SipVia? TopVia => SipVia.TryParse(Headers["Via"], out var v) ? v : null;
+    public string? ToTag
+    {
+        get
+        {
+            if (_toVersion != Headers.Version)
+            {
+                _toTag = NameAddress.TryParse(Headers["To"], out var a) ? a.Tag : null;
+                _toVersion = Headers.Version;
+            }
 
-    public SipCSeq? CSeq => SipCSeq.TryParse(Headers["CSeq"], out var c) ? c : null;
+            return _toTag;
+        }
+    }
+
+    public SipVia? TopVia
+    {
+        get
+        {
+            if (_viaVersion != Headers.Version)
+            {
+                _topVia = SipVia.TryParse(Headers["Via"], out var v) ? v : null;
+                _viaVersion = Headers.Version;
+            }
+
+            return _topVia;
+        }
+    }
+
+    public SipCSeq? CSeq
+    {
+        get
+        {
+            if (_cseqVersion != Headers.Version)
+            {
+                _cseq = SipCSeq.TryParse(Headers["CSeq"], out var c) ? c : null;
+                _cseqVersion = Headers.Version;
+            }
+
+            return _cseq;
+        }
+    }
 
     public string BodyText => Encoding.UTF8.GetString(Body);
 
-    protected abstract string StartLine { get; }
-
+    /// <summary>
+    /// The wire form: start line, headers, Content-Length, body. Written straight into one pooled buffer (no string
+    /// building) and copied once into an array of the exact size, which the caller owns (retransmissions reuse it).
+    /// </summary>
     public byte[] ToBytes()
     {
-        var sb = new StringBuilder(512);
-        sb.Append(StartLine).Append("\r\n");
-        foreach (var kv in Headers.All)
+        var writer = new WireWriter(System.Buffers.ArrayPool<byte>.Shared.Rent(2048));
+        try
         {
-            if (!kv.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            WriteStartLine(ref writer);
+            writer.Write("\r\n");
+            foreach (var kv in Headers.All)
             {
-                sb.Append(kv.Key).Append(": ").Append(kv.Value).Append("\r\n");
+                if (!kv.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+                {
+                    writer.Write(kv.Key);
+                    writer.Write(": ");
+                    writer.Write(kv.Value);
+                    writer.Write("\r\n");
+                }
             }
-        }
 
-        sb.Append("Content-Length: ").Append(Body.Length.ToString(CultureInfo.InvariantCulture)).Append("\r\n\r\n");
-        var head = Encoding.UTF8.GetBytes(sb.ToString());
-        if (Body.Length == 0)
+            writer.Write("Content-Length: ");
+            writer.Write(Body.Length);
+            writer.Write("\r\n\r\n");
+            writer.Write(Body);
+            return writer.Written.ToArray();
+        }
+        finally
         {
-            return head;
+            writer.Return();
+        }
+    }
+
+    private protected abstract void WriteStartLine(ref WireWriter writer);
+
+    /// <summary>Appends UTF-8 text and bytes to a rented buffer, growing (re-renting) when needed.</summary>
+    private protected struct WireWriter(byte[] buffer)
+    {
+        private byte[] _buffer = buffer;
+        private int _length;
+
+        public readonly ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
+
+        public void Write(string text) => Write(text.AsSpan());
+
+        public void Write(ReadOnlySpan<char> text)
+        {
+            Ensure(Encoding.UTF8.GetMaxByteCount(text.Length));
+            _length += Encoding.UTF8.GetBytes(text, _buffer.AsSpan(_length));
         }
 
-        var all = new byte[head.Length + Body.Length];
-        head.CopyTo(all, 0);
-        Body.CopyTo(all, head.Length);
-        return all;
+        public void Write(int number)
+        {
+            Ensure(11);
+            number.TryFormat(_buffer.AsSpan(_length), out var n, default, CultureInfo.InvariantCulture);
+            _length += n;
+        }
+
+        public void Write(ReadOnlySpan<byte> bytes)
+        {
+            Ensure(bytes.Length);
+            bytes.CopyTo(_buffer.AsSpan(_length));
+            _length += bytes.Length;
+        }
+
+        public readonly void Return() => System.Buffers.ArrayPool<byte>.Shared.Return(_buffer);
+
+        private void Ensure(int more)
+        {
+            if (_length + more <= _buffer.Length)
+            {
+                return;
+            }
+
+            var bigger = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + more));
+            _buffer.AsSpan(0, _length).CopyTo(bigger);
+            System.Buffers.ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = bigger;
+        }
     }
 
     public override string ToString() => Encoding.UTF8.GetString(ToBytes());
@@ -59,20 +173,22 @@ internal sealed class SipRequest : SipMessage
 
     public required string Uri { get; set; }
 
-    protected override string StartLine => $"{Method} {Uri} SIP/2.0";
+    private protected override void WriteStartLine(ref WireWriter writer)
+    {
+        writer.Write(Method);
+        writer.Write(" ");
+        writer.Write(Uri);
+        writer.Write(" SIP/2.0");
+    }
 
     /// <summary>Builds a response that copies Via, From, To, Call-ID and CSeq (RFC 3261 §8.2.6).</summary>
     public SipResponse CreateResponse(int status, string? reason = null, string? toTag = null)
     {
         var r = new SipResponse { StatusCode = status, Reason = reason ?? SipResponse.DefaultReason(status) };
-        foreach (var via in Headers.GetAll("Via"))
-        {
-            r.Headers.Add("Via", via);
-        }
-
+        Headers.CopyAll("Via", r.Headers); // every Via line as received, in order
         r.Headers.Add("From", Headers["From"] ?? string.Empty);
         var to = Headers["To"] ?? string.Empty;
-        if (toTag is not null && NameAddress.TryParse(to, out var toAddr) && toAddr.Tag is null)
+        if (toTag is not null && to.Length > 0 && ToTag is null && NameAddress.TryParse(to, out _))
         {
             to += ";tag=" + toTag;
         }
@@ -91,7 +207,13 @@ internal sealed class SipResponse : SipMessage
 
     public string Reason { get; init; } = string.Empty;
 
-    protected override string StartLine => $"SIP/2.0 {StatusCode.ToString(CultureInfo.InvariantCulture)} {Reason}";
+    private protected override void WriteStartLine(ref WireWriter writer)
+    {
+        writer.Write("SIP/2.0 ");
+        writer.Write(StatusCode);
+        writer.Write(" ");
+        writer.Write(Reason);
+    }
 
     public static string DefaultReason(int status) => status switch
     {

@@ -29,6 +29,7 @@ internal readonly record struct SipParseResult(SipMessage? Message, SipParseErro
 internal static class SipParser
 {
     private static readonly string[] Mandatory = ["Via", "From", "To", "Call-ID", "CSeq"];
+    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
     /// <summary>Finds the end of the header block; returns the body start index or -1.</summary>
     public static int FindHeaderEnd(ReadOnlySpan<byte> data, out int headerLength)
@@ -86,20 +87,16 @@ internal static class SipParser
         string head;
         try
         {
-            head = new UTF8Encoding(false, true).GetString(data[..headerLength]);
+            head = StrictUtf8.GetString(data[..headerLength]);
         }
         catch (DecoderFallbackException)
         {
             return new(null, SipParseError.BadStartLine, "not UTF-8");
         }
 
-        var lines = Unfold(head);
-        if (lines.Count == 0)
-        {
-            return new(null, SipParseError.BadStartLine, "empty start line");
-        }
-
-        var first = lines[0].Trim();
+        var firstEnd = head.IndexOf('\n', StringComparison.Ordinal);
+        var first = (firstEnd < 0 ? head.AsSpan() : head.AsSpan(0, firstEnd)).Trim().ToString();
+        var headerBlock = firstEnd < 0 ? string.Empty : head[(firstEnd + 1)..];
         SipMessage message;
         if (first.StartsWith("SIP/", StringComparison.OrdinalIgnoreCase))
         {
@@ -121,15 +118,15 @@ internal static class SipParser
                 return new(null, SipParseError.BadStartLine, "bad request line");
             }
 
-            message = new SipRequest { Method = parts[0], Uri = parts[1] };
+            message = new SipRequest { Method = KnownMethod(parts[0]), Uri = parts[1] };
             if (!parts[2].Equals("SIP/2.0", StringComparison.OrdinalIgnoreCase))
             {
-                ReadHeaders(lines, message);
+                ReadHeaders(headerBlock, message);
                 return new(null, SipParseError.UnsupportedVersion, parts[2], (SipRequest)message);
             }
         }
 
-        if (!ReadHeaders(lines, message))
+        if (!ReadHeaders(headerBlock, message))
         {
             return Fail(message, SipParseError.BadHeader, "header line without colon");
         }
@@ -177,50 +174,59 @@ internal static class SipParser
 
     private static SipParseResult Fail(SipMessage m, SipParseError e, string detail) => new(null, e, detail, m as SipRequest);
 
-    private static bool ReadHeaders(List<string> lines, SipMessage message)
+    /// <summary>
+    /// Reads header lines from the block after the start line. Unfolded lines (nearly all) are cut straight from spans:
+    /// a known name costs nothing (shared canonical string), a value one string. Folded lines take the slow path.
+    /// </summary>
+    private static bool ReadHeaders(string block, SipMessage message)
     {
-        for (var i = 1; i < lines.Count; i++)
+        var rest = block.AsSpan();
+        while (!rest.IsEmpty)
         {
-            var line = lines[i];
+            var end = rest.IndexOf('\n');
+            var line = end < 0 ? rest : rest[..end];
+            rest = end < 0 ? ReadOnlySpan<char>.Empty : rest[(end + 1)..];
+            line = line.TrimEnd('\r');
             if (line.Length == 0)
             {
                 continue;
             }
 
-            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            string? folded = null;
+            while (!rest.IsEmpty && (rest[0] == ' ' || rest[0] == '\t'))
+            {
+                // RFC 3261 §7.3.1: a continuation line joins the previous one with a single space
+                var next = rest.IndexOf('\n');
+                var cont = (next < 0 ? rest : rest[..next]).TrimEnd('\r');
+                rest = next < 0 ? ReadOnlySpan<char>.Empty : rest[(next + 1)..];
+                folded = string.Concat((folded ?? line.ToString()).AsSpan().TrimEnd(), " ", cont.Trim());
+            }
+
+            if (folded is not null)
+            {
+                line = folded.AsSpan();
+            }
+
+            var colon = line.IndexOf(':');
             if (colon <= 0 || !IsToken(line[..colon].Trim()))
             {
                 return false;
             }
 
-            message.Headers.Add(line[..colon], line[(colon + 1)..]);
+            message.Headers.AddNormalized(SipHeaders.Normalize(line[..colon]), line[(colon + 1)..].Trim().ToString());
         }
 
         return true;
     }
 
-    /// <summary>Splits the header block into logical lines, joining continuation lines (RFC 3261 §7.3.1).</summary>
-    private static List<string> Unfold(string head)
+    /// <summary>The shared string for a common method name (no copy per message), else the parsed one.</summary>
+    private static string KnownMethod(string method) => method switch
     {
-        var raw = head.Split('\n');
-        var lines = new List<string>(raw.Length);
-        foreach (var r in raw)
-        {
-            var line = r.TrimEnd('\r');
-            if (line.Length > 0 && (line[0] == ' ' || line[0] == '\t') && lines.Count > 1)
-            {
-                lines[^1] = lines[^1].TrimEnd() + " " + line.Trim();
-            }
-            else
-            {
-                lines.Add(line);
-            }
-        }
+        "INVITE" => "INVITE", "ACK" => "ACK", "BYE" => "BYE", "CANCEL" => "CANCEL", "OPTIONS" => "OPTIONS",
+        "REGISTER" => "REGISTER", "INFO" => "INFO", "UPDATE" => "UPDATE", _ => method,
+    };
 
-        return lines;
-    }
-
-    private static bool IsToken(string s)
+    private static bool IsToken(ReadOnlySpan<char> s)
     {
         if (s.Length == 0)
         {

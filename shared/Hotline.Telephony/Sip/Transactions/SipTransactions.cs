@@ -5,10 +5,31 @@ using Hotline.Telephony.Sip.Transport;
 
 namespace Hotline.Telephony.Sip.Transactions;
 
-/// <summary>Sends a serialized message to a peer; the transaction layer's only way out.</summary>
+/// <summary>
+/// Sends serialized bytes to a peer; the transaction layer's only way out. Messages are serialized once and the same
+/// bytes serve every retransmission, so the array must not be changed after it was handed over.
+/// </summary>
 internal interface ISipSender
 {
-    void Send(SipMessage message, SipPeer peer);
+    void Send(byte[] message, SipPeer peer);
+}
+
+/// <summary>
+/// What is left of a finished transaction while it must still absorb retransmissions (timers D, I, J, K, L, M): its key,
+/// the bytes to send again (our final response for a server transaction, our ACK for a client INVITE; none when the
+/// retransmission is only absorbed), and the peer. The parsed messages, the transaction object, its events and the
+/// call behind them are no longer reachable from here, so a finished call is garbage at once, not 32 s later.
+/// </summary>
+internal sealed class CompletedTransaction(string key, byte[]? resend, SipPeer peer, bool absorbsAck)
+{
+    public string Key { get; } = key;
+
+    public byte[]? Resend { get; } = resend;
+
+    public SipPeer Peer { get; } = peer;
+
+    /// <summary>A server INVITE whose non-2xx final was acknowledged (Confirmed): retransmitted ACKs stop here.</summary>
+    public bool AbsorbsAck { get; } = absorbsAck;
 }
 
 /// <summary>RFC 3261 timer base values (§17.1.1.1); shortened in tests.</summary>
@@ -54,6 +75,7 @@ internal sealed class ServerTransaction
     private readonly TransactionLayer _layer;
     private readonly Lock _gate = new();
     private SipResponse? _lastResponse;
+    private byte[]? _lastResponseBytes;
     private TimerHandle _retransmit;
     private TimerHandle _timeout;
     private TimeSpan _interval;
@@ -79,6 +101,9 @@ internal sealed class ServerTransaction
 
     public SipResponse? LastResponse => _lastResponse;
 
+    /// <summary>The last response as sent: retransmissions send these bytes again (serialized once).</summary>
+    internal byte[]? LastResponseBytes => _lastResponseBytes;
+
     /// <summary>Raised once when an INVITE's final response was never acknowledged (timer H or L).</summary>
     public event Action<ServerTransaction>? AckTimeout;
 
@@ -98,7 +123,8 @@ internal sealed class ServerTransaction
             }
 
             _lastResponse = response;
-            _layer.Sender.Send(response, Peer);
+            _lastResponseBytes = response.ToBytes();
+            _layer.Sender.Send(_lastResponseBytes, Peer);
             if (response.StatusCode < 200)
             {
                 if (!IsInvite)
@@ -118,7 +144,7 @@ internal sealed class ServerTransaction
                 }
                 else
                 {
-                    _timeout = _layer.Wheel.Schedule(timers.Timeout64, Terminate); // timer J
+                    _layer.Complete(this, _lastResponseBytes, absorbsAck: false, timers.Timeout64); // timer J
                 }
 
                 return;
@@ -133,25 +159,28 @@ internal sealed class ServerTransaction
             if (!Peer.IsReliable || State == TransactionState.Accepted)
             {
                 _interval = timers.T1;
-                _retransmit = _layer.Wheel.Schedule(_interval, RetransmitFinal); // timer G (or 2xx retransmission, §13.3.1.4)
+                _retransmit = _layer.Wheel.Schedule(_interval, RetransmitFinalCallback, this); // timer G (or 2xx, §13.3.1.4)
             }
 
-            _timeout = _layer.Wheel.Schedule(timers.Timeout64, OnAckTimeout); // timer H / L
+            _timeout = _layer.Wheel.Schedule(timers.Timeout64, AckTimeoutCallback, this); // timer H / L
         }
     }
+
+    private static readonly Action<object> RetransmitFinalCallback = t => ((ServerTransaction)t).RetransmitFinal();
+    private static readonly Action<object> AckTimeoutCallback = t => ((ServerTransaction)t).OnAckTimeout();
 
     private void RetransmitFinal()
     {
         lock (_gate)
         {
-            if (State is not (TransactionState.Completed or TransactionState.Accepted) || _lastResponse is null)
+            if (State is not (TransactionState.Completed or TransactionState.Accepted) || _lastResponseBytes is null)
             {
                 return;
             }
 
-            _layer.Sender.Send(_lastResponse, Peer);
+            _layer.Sender.Send(_lastResponseBytes, Peer);
             _interval = _interval * 2 > _layer.Timers.T2 ? _layer.Timers.T2 : _interval * 2;
-            _retransmit = _layer.Wheel.Schedule(_interval, RetransmitFinal);
+            _retransmit = _layer.Wheel.Schedule(_interval, RetransmitFinalCallback, this);
         }
     }
 
@@ -180,9 +209,9 @@ internal sealed class ServerTransaction
     {
         lock (_gate)
         {
-            if (_lastResponse is not null && State != TransactionState.Terminated && State != TransactionState.Confirmed)
+            if (_lastResponseBytes is not null && State != TransactionState.Terminated && State != TransactionState.Confirmed)
             {
-                _layer.Sender.Send(_lastResponse, Peer);
+                _layer.Sender.Send(_lastResponseBytes, Peer);
             }
         }
     }
@@ -202,7 +231,16 @@ internal sealed class ServerTransaction
             _timeout.Cancel();
             if (State == TransactionState.Accepted)
             {
-                Terminate();
+                // RFC 6026 Accepted: INVITE retransmissions are absorbed until timer L; nothing to send again.
+                State = TransactionState.Terminated;
+                if (Peer.IsReliable)
+                {
+                    _layer.Remove(this);
+                }
+                else
+                {
+                    _layer.Complete(this, null, absorbsAck: false, _layer.Timers.Timeout64);
+                }
             }
             else
             {
@@ -213,7 +251,7 @@ internal sealed class ServerTransaction
                 }
                 else
                 {
-                    _timeout = _layer.Wheel.Schedule(_layer.Timers.T4, Terminate); // timer I
+                    _layer.Complete(this, null, absorbsAck: true, _layer.Timers.T4); // timer I
                 }
             }
         }
@@ -243,7 +281,7 @@ internal sealed class ClientTransaction
     private TimerHandle _retransmit;
     private TimerHandle _timeout;
     private TimeSpan _interval;
-    private SipRequest? _ack;
+    private byte[]? _requestBytes;
 
     public ClientTransaction(TransactionLayer layer, string key, SipRequest request, SipPeer peer)
     {
@@ -277,16 +315,21 @@ internal sealed class ClientTransaction
         var t = _layer.Timers;
         lock (_gate)
         {
-            _layer.Sender.Send(Request, Peer);
+            _requestBytes = Request.ToBytes();
+            _layer.Sender.Send(_requestBytes, Peer);
             if (!Peer.IsReliable)
             {
                 _interval = t.T1;
-                _retransmit = _layer.Wheel.Schedule(_interval, Retransmit); // timer A / E
+                _retransmit = _layer.Wheel.Schedule(_interval, RetransmitCallback, this); // timer A / E
             }
 
-            _timeout = _layer.Wheel.Schedule(t.Timeout64, OnTimeout); // timer B / F
+            _timeout = _layer.Wheel.Schedule(t.Timeout64, TimeoutCallback, this); // timer B / F
         }
     }
+
+    private static readonly Action<object> RetransmitCallback = t => ((ClientTransaction)t).Retransmit();
+    private static readonly Action<object> TimeoutCallback = t => ((ClientTransaction)t).OnTimeout();
+    private static readonly Action<object> TerminateCallback = t => ((ClientTransaction)t).Terminate();
 
     private void Retransmit()
     {
@@ -297,19 +340,19 @@ internal sealed class ClientTransaction
                 return;
             }
 
-            if (IsInvite && State == TransactionState.Proceeding)
+            if ((IsInvite && State == TransactionState.Proceeding) || _requestBytes is null)
             {
                 return;
             }
 
-            _layer.Sender.Send(Request, Peer);
+            _layer.Sender.Send(_requestBytes, Peer);
             _interval = IsInvite ? _interval * 2 : (_interval * 2 > _layer.Timers.T2 ? _layer.Timers.T2 : _interval * 2);
             if (!IsInvite && State == TransactionState.Proceeding)
             {
                 _interval = _layer.Timers.T2;
             }
 
-            _retransmit = _layer.Wheel.Schedule(_interval, Retransmit);
+            _retransmit = _layer.Wheel.Schedule(_interval, RetransmitCallback, this);
         }
     }
 
@@ -348,36 +391,33 @@ internal sealed class ClientTransaction
 
                     _retransmit.Cancel();
                     _timeout.Cancel();
+                    _requestBytes = null;
                     if (IsInvite && status < 300)
                     {
+                        // Until the TU hands its ACK over (TransactionLayer.Acknowledge), 2xx retransmissions go to it.
                         State = TransactionState.Accepted;
-                        _timeout = _layer.Wheel.Schedule(_layer.Timers.Timeout64, Terminate); // timer M
+                        _timeout = _layer.Wheel.Schedule(_layer.Timers.Timeout64, TerminateCallback, this); // timer M
                     }
                     else
                     {
                         State = TransactionState.Completed;
+                        byte[]? ack = null;
                         if (IsInvite)
                         {
-                            _ack = BuildAck(response);
-                            _layer.Sender.Send(_ack, Peer);
+                            ack = BuildAck(response).ToBytes();
+                            _layer.Sender.Send(ack, Peer);
                         }
 
-                        var wait = Peer.IsReliable ? TimeSpan.Zero : IsInvite ? TimeSpan.FromSeconds(32) : _layer.Timers.T4;
-                        if (wait == TimeSpan.Zero)
+                        if (Peer.IsReliable)
                         {
                             State = TransactionState.Terminated;
+                            _layer.Remove(this);
                         }
                         else
                         {
-                            _timeout = _layer.Wheel.Schedule(wait, Terminate); // timer D / K
+                            // timer D / K: what is left answers a retransmitted final with the same ACK
+                            _layer.Complete(this, ack, IsInvite ? TimeSpan.FromSeconds(32) : _layer.Timers.T4);
                         }
-                    }
-
-                    break;
-                case TransactionState.Completed:
-                    if (IsInvite && _ack is not null)
-                    {
-                        _layer.Sender.Send(_ack, Peer);
                     }
 
                     break;
@@ -387,17 +427,39 @@ internal sealed class ClientTransaction
             }
         }
 
-        if (State == TransactionState.Terminated)
-        {
-            _layer.Remove(this);
-        }
-
         if (notify)
         {
             ResponseReceived?.Invoke(this, response);
             if (status >= 200)
             {
                 _final.TrySetResult(response);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The TU's ACK for this INVITE's 2xx (RFC 3261 §13.2.2.4): sent, and kept as bytes for 2xx retransmissions until
+    /// timer M; the transaction object itself is let go.
+    /// </summary>
+    internal void Acknowledge(byte[] ack)
+    {
+        lock (_gate)
+        {
+            _layer.Sender.Send(ack, Peer);
+            if (State != TransactionState.Accepted)
+            {
+                return;
+            }
+
+            _timeout.Cancel();
+            State = TransactionState.Terminated;
+            if (Peer.IsReliable)
+            {
+                _layer.Remove(this);
+            }
+            else
+            {
+                _layer.Complete(this, ack, _layer.Timers.Timeout64);
             }
         }
     }
@@ -453,6 +515,10 @@ internal sealed class TransactionLayer
     private readonly ConcurrentDictionary<string, ServerTransaction> _server = new();
     private readonly ConcurrentDictionary<string, ClientTransaction> _client = new();
     private readonly ConcurrentDictionary<string, ServerTransaction> _accepted = new();
+    private readonly ConcurrentDictionary<string, CompletedTransaction> _serverDone = new();
+    private readonly ConcurrentDictionary<string, CompletedTransaction> _clientDone = new();
+    private static readonly Action<object> ExpireServer = state => ((Expiry)state).Run(server: true);
+    private static readonly Action<object> ExpireClient = state => ((Expiry)state).Run(server: false);
 
     public TransactionLayer(ISipSender sender, TimerWheel wheel, SipTimerValues? timers = null)
     {
@@ -471,6 +537,9 @@ internal sealed class TransactionLayer
 
     public int ClientCount => _client.Count;
 
+    /// <summary>Finished transactions still absorbing retransmissions (server and client).</summary>
+    public int CompletedCount => _serverDone.Count + _clientDone.Count;
+
     public RequestDisposition OnRequest(SipRequest request, SipPeer peer, out ServerTransaction? transaction)
     {
         transaction = null;
@@ -483,12 +552,27 @@ internal sealed class TransactionLayer
                 return RequestDisposition.Absorbed;
             }
 
+            if (_serverDone.TryGetValue(key, out var confirmed) && confirmed.AbsorbsAck)
+            {
+                return RequestDisposition.Absorbed; // retransmitted ACK for a non-2xx final (timer I)
+            }
+
             if (_accepted.TryRemove(DialogKey(request), out var accepted))
             {
                 accepted.OnAck(request);
             }
 
             return RequestDisposition.AckForDialog;
+        }
+
+        if (_serverDone.TryGetValue(key, out var done))
+        {
+            if (done.Resend is { } bytes)
+            {
+                Sender.Send(bytes, done.Peer); // the cached final response, byte for byte
+            }
+
+            return RequestDisposition.Absorbed;
         }
 
         var created = new ServerTransaction(this, key, request, peer);
@@ -522,13 +606,51 @@ internal sealed class TransactionLayer
             return false;
         }
 
-        if (_client.TryGetValue(TransactionKey.For(response, method), out var t))
+        var key = TransactionKey.For(response, method);
+        if (_client.TryGetValue(key, out var t))
         {
             t.OnResponse(response);
             return true;
         }
 
+        if (_clientDone.TryGetValue(key, out var done))
+        {
+            if (done.Resend is { } ack && response.StatusCode >= 200)
+            {
+                Sender.Send(ack, done.Peer); // a retransmitted final: our ACK again, the TU is not bothered
+            }
+
+            return true;
+        }
+
         return false;
+    }
+
+    /// <summary>Sends the TU's ACK for a 2xx to an INVITE this layer sent, and keeps it for 2xx retransmissions.</summary>
+    public void Acknowledge(ClientTransaction invite, SipRequest ack) => invite.Acknowledge(ack.ToBytes());
+
+    /// <summary>Replaces a finished server transaction by what answering its retransmissions needs, for <paramref name="keep"/>.</summary>
+    internal void Complete(ServerTransaction t, byte[]? resend, bool absorbsAck, TimeSpan keep)
+    {
+        var done = new CompletedTransaction(t.Key, resend, t.Peer, absorbsAck);
+        _serverDone[t.Key] = done; // before leaving the live table: a retransmission always finds one of the two
+        Remove(t);
+        Wheel.Schedule(keep, ExpireServer, new Expiry(this, done));
+    }
+
+    /// <summary>Replaces a finished client transaction by what answering retransmitted finals needs, for <paramref name="keep"/>.</summary>
+    internal void Complete(ClientTransaction t, byte[]? resend, TimeSpan keep)
+    {
+        var done = new CompletedTransaction(t.Key, resend, t.Peer, absorbsAck: false);
+        _clientDone[t.Key] = done;
+        Remove(t);
+        Wheel.Schedule(keep, ExpireClient, new Expiry(this, done));
+    }
+
+    private sealed class Expiry(TransactionLayer layer, CompletedTransaction done)
+    {
+        public void Run(bool server) =>
+            (server ? layer._serverDone : layer._clientDone).TryRemove(new KeyValuePair<string, CompletedTransaction>(done.Key, done));
     }
 
     public ClientTransaction Send(SipRequest request, SipPeer peer)
@@ -566,7 +688,7 @@ internal sealed class TransactionLayer
     internal void Remove(ServerTransaction t)
     {
         _server.TryRemove(new KeyValuePair<string, ServerTransaction>(t.Key, t));
-        if (t.State == TransactionState.Terminated)
+        if (t.State is TransactionState.Terminated or TransactionState.Confirmed)
         {
             _accepted.TryRemove(new KeyValuePair<string, ServerTransaction>(DialogKey(t.Request), t));
         }

@@ -31,9 +31,15 @@ internal sealed class TimerWheel : IDisposable
     public TimeProvider Time => _time;
 
     /// <summary>Runs <paramref name="callback"/> once after <paramref name="delay"/>, unless the returned handle is cancelled.</summary>
-    public TimerHandle Schedule(TimeSpan delay, Action callback)
+    public TimerHandle Schedule(TimeSpan delay, Action callback) => Schedule(delay, InvokeAction, callback);
+
+    /// <summary>
+    /// Runs <paramref name="callback"/> with <paramref name="state"/> once after <paramref name="delay"/>; with a static
+    /// callback no closure is allocated per timer.
+    /// </summary>
+    public TimerHandle Schedule(TimeSpan delay, Action<object> callback, object state)
     {
-        var entry = new Entry(callback);
+        var entry = new Entry(callback, state);
         lock (_gate)
         {
             var ticks = Math.Max(1, (delay.Ticks + _tickTicks - 1) / _tickTicks);
@@ -77,11 +83,13 @@ internal sealed class TimerWheel : IDisposable
 
         foreach (var e in due)
         {
-            if (!e.Cancelled)
+            var callback = e.Callback;
+            var state = e.State;
+            if (!e.Cancelled && callback is not null && state is not null)
             {
                 try
                 {
-                    e.Callback();
+                    callback(state);
                 }
 #pragma warning disable CA1031 // a failing timer callback must not stop the wheel
                 catch (Exception)
@@ -94,11 +102,25 @@ internal sealed class TimerWheel : IDisposable
 
     public void Dispose() => _timer.Dispose();
 
-    internal sealed class Entry(Action callback)
+    private static readonly Action<object> InvokeAction = state => ((Action)state)();
+
+    /// <summary>
+    /// A scheduled timer. Cancelling drops the callback and its state at once: a cancelled entry waits in its slot until
+    /// the wheel passes it (up to one revolution), and must not keep a finished call's objects reachable meanwhile.
+    /// </summary>
+    internal sealed class Entry(Action<object> callback, object state)
     {
-        public Action Callback { get; } = callback;
+        public Action<object>? Callback { get; private set; } = callback;
+        public object? State { get; private set; } = state;
         public long Deadline { get; set; }
         public volatile bool Cancelled;
+
+        public void Cancel()
+        {
+            Cancelled = true;
+            Callback = null;
+            State = null;
+        }
     }
 }
 
@@ -111,9 +133,6 @@ internal readonly struct TimerHandle
 
     public void Cancel()
     {
-        if (_entry is not null)
-        {
-            _entry.Cancelled = true;
-        }
+        _entry?.Cancel();
     }
 }
