@@ -37,7 +37,7 @@ internal sealed class RtpSession : IAsyncDisposable, IRtpReceiver
     private uint _relaySourceSsrc;
     private ushort _relaySeqOffset;
     private uint _relayTsOffset;
-    private long _lastSentTimestamp = -1; // Stopwatch time of our last packet sent
+    private long _lastSentTicks = -1; // when we last sent (Environment.TickCount64)
     private volatile RemoteAddress? _remote;
     private long _lastReceivedTicks = Environment.TickCount64;
 
@@ -185,8 +185,8 @@ internal sealed class RtpSession : IAsyncDisposable, IRtpReceiver
             if (!_relayAnchored || _relaySourceSsrc != p.Ssrc)
             {
                 // Continue our stream: next sequence number, and a timestamp that also counts the time since our last packet.
-                var idle = _lastSentTimestamp < 0 ? 0 : System.Diagnostics.Stopwatch.GetElapsedTime(_lastSentTimestamp).TotalSeconds * 8000;
-                var gap = (uint)Math.Clamp((long)(idle / FrameSamples) - 1, 0, 8000 * 60 / FrameSamples) * FrameSamples;
+                var idle = _lastSentTicks < 0 ? 0 : (Environment.TickCount64 - _lastSentTicks) * 8;
+                var gap = (uint)Math.Clamp((idle / FrameSamples) - 1, 0, 8000 * 60 / FrameSamples) * FrameSamples;
                 _relaySeqOffset = (ushort)(_seq - p.Sequence);
                 _relayTsOffset = _timestamp + gap - p.Timestamp;
                 _relaySourceSsrc = p.Ssrc;
@@ -220,7 +220,7 @@ internal sealed class RtpSession : IAsyncDisposable, IRtpReceiver
                 _timestamp = ts + (uint)payload.Length;
             }
 
-            _lastSentTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
+            _lastSentTicks = Environment.TickCount64;
             if (!_port.Send(_sendBuffer.AsSpan(0, 12 + payload.Length), remote.Address))
             {
                 return false;
@@ -279,7 +279,7 @@ internal sealed class RtpSession : IAsyncDisposable, IRtpReceiver
             _relayAnchored = false; // relaying that starts again continues after this frame
             var n = RtpPacket.Write(_sendBuffer, PayloadType, false, _seq++, _timestamp, _ssrc, payload);
             _timestamp += FrameSamples;
-            _lastSentTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
+            _lastSentTicks = Environment.TickCount64;
             sent = _port.Send(_sendBuffer.AsSpan(0, n), remote.Address);
         }
 

@@ -50,8 +50,11 @@ start_uas() { # port [extra…]
 start_engine() { # port record
   local port=$1
   mkfifo "$OUT/engine.in"
-  # Server GC as in the ASP.NET city host (Sdk.Web defaults to it); a console app would otherwise run workstation GC.
-  DOTNET_gcServer=${ENGINE_GC_SERVER:-1} dotnet "$BENCH" sip-engine --udp "127.0.0.1:$port" --record "$2" --data "$OUT/engine-data" <"$OUT/engine.in" >"$OUT/engine-$port.log" 2>&1 &
+  # GC as the city host runs it (docs/benchmarks.md, Telephony, session 3): server GC, DATAS off (fixed gen0 budgets
+  # instead of the adaptive ones that shrink them), concurrent, 64 MB gen0 budget. Each can be overridden to compare:
+  # ENGINE_GC_SERVER=0|1, ENGINE_GC_DATAS=0|1, ENGINE_GC_GEN0=<hex bytes> (empty = runtime default).
+  DOTNET_gcServer=${ENGINE_GC_SERVER:-1} DOTNET_GCDynamicAdaptationMode=${ENGINE_GC_DATAS:-0} \
+  DOTNET_GCgen0size=${ENGINE_GC_GEN0-0x4000000} dotnet "$BENCH" sip-engine --udp "127.0.0.1:$port" --record "$2" --data "$OUT/engine-data" <"$OUT/engine.in" >"$OUT/engine-$port.log" 2>&1 &
   PIDS+=($!); ENGINE_PID=$!
   exec 9>"$OUT/engine.in" # the engine runs until this end of its stdin closes
   for _ in $(seq 1 100); do grep -q READY "$OUT/engine-$port.log" 2>/dev/null && return; sleep 0.2; done
