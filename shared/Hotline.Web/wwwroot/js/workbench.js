@@ -1,4 +1,4 @@
-// 坐席工作台: the agent's state buttons, the live queue board and the screen pop (来电弹屏) from the CTI hub.
+// 坐席工作台 (the city's /staff/workbench page): the agent's state buttons, the live queue board and the screen pop (来电弹屏) from the CTI hub.
 // Everything goes through telephony's CTI API with the agent's own cookie; texts come localized from the page.
 (function () {
   "use strict";

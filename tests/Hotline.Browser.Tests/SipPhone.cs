@@ -1,0 +1,316 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using System.Threading.Channels;
+
+namespace Hotline.Browser.Tests;
+
+/// <summary>
+/// A tiny SIP phone over UDP on loopback for driving the city's call center from a browser test: it registers an
+/// extension with digest (and then rings, answering every INVITE with 180 until it is cancelled), or calls 12328,
+/// picks a menu digit by SIP INFO in the early dialog, and cancels. Requests are retransmitted like RFC 3261 timer E.
+/// </summary>
+internal sealed partial class SipPhone : IAsyncDisposable
+{
+    private readonly UdpClient _udp = new(new IPEndPoint(IPAddress.Loopback, 0));
+    private readonly UdpClient _media = new(new IPEndPoint(IPAddress.Loopback, 0));
+    private readonly IPEndPoint _server;
+    private readonly Channel<SipText> _responses = Channel.CreateUnbounded<SipText>();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _receiver;
+    private readonly string _user;
+    private readonly string _tag = Guid.NewGuid().ToString("N")[..10];
+    private int _cseq;
+    private string? _inviteBranch;
+    private string? _remoteTag;
+
+    public SipPhone(IPEndPoint server, string user)
+    {
+        _server = server;
+        _user = user;
+        _receiver = Task.Run(ReceiveLoopAsync);
+    }
+
+    /// <summary>The Call-ID of this phone's own requests (the call it places).</summary>
+    public string CallId { get; } = Guid.NewGuid().ToString("N") + "@browser-test";
+
+    /// <summary>INVITEs this phone was offered (their Call-IDs).</summary>
+    public List<string> Offered { get; } = [];
+
+    private IPEndPoint Local => (IPEndPoint)_udp.Client.LocalEndPoint!;
+
+    private string ServerUri => $"sip:{_server}";
+
+    /// <summary>REGISTER → 401 → REGISTER with the MD5 digest → 200.</summary>
+    public async Task RegisterAsync(string password)
+    {
+        var challenge = await RequestAsync("REGISTER", ServerUri, NewBranch(), null, null, null);
+        var header = challenge.Header("WWW-Authenticate") ?? throw new InvalidOperationException($"No challenge:\n{challenge.Raw}");
+        var realm = Param(header, "realm");
+        var nonce = Param(header, "nonce");
+        var cnonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        var ha1 = Md5($"{_user}:{realm}:{password}");
+        var ha2 = Md5($"REGISTER:{ServerUri}");
+        var response = Md5($"{ha1}:{nonce}:00000001:{cnonce}:auth:{ha2}");
+        var authorization = $"Digest username=\"{_user}\", realm=\"{realm}\", nonce=\"{nonce}\", uri=\"{ServerUri}\", " +
+                            $"response=\"{response}\", algorithm=MD5, qop=auth, nc=00000001, cnonce=\"{cnonce}\"";
+        var answer = await RequestAsync("REGISTER", ServerUri, NewBranch(), authorization, null, null);
+        if (answer.Status != 200)
+        {
+            throw new InvalidOperationException($"REGISTER answered {answer.Status}:\n{answer.Raw}");
+        }
+    }
+
+    /// <summary>Calls the hotline and presses <paramref name="digit"/> (SIP INFO) once the IVR answers with early media.</summary>
+    public async Task CallHotlineAsync(string number, char digit)
+    {
+        _inviteBranch = NewBranch();
+        var port = ((IPEndPoint)_media.Client.LocalEndPoint!).Port;
+        var sdp = $"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n" +
+                  $"m=audio {port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
+        var early = await RequestAsync("INVITE", $"sip:{number}@{_server}", _inviteBranch, null, "application/sdp", sdp,
+            r => r.Status is 183 or >= 200);
+        if (early.Status != 183)
+        {
+            throw new InvalidOperationException($"INVITE answered {early.Status}:\n{early.Raw}");
+        }
+
+        _remoteTag = TagOf(early.Header("To"));
+        var info = await RequestAsync("INFO", $"sip:{number}@{_server}", NewBranch(), null, "application/dtmf-relay",
+            $"Signal={digit}\r\nDuration=160\r\n", toTag: _remoteTag);
+        if (info.Status != 200)
+        {
+            throw new InvalidOperationException($"INFO answered {info.Status}:\n{info.Raw}");
+        }
+    }
+
+    /// <summary>Cancels the pending call (CANCEL, then the INVITE's 487 is acknowledged).</summary>
+    public async Task CancelAsync(string number)
+    {
+        if (_inviteBranch is null)
+        {
+            return;
+        }
+
+        await RequestAsync("CANCEL", $"sip:{number}@{_server}", _inviteBranch, null, null, null, cseq: 1,
+            until: r => r.Status >= 200 && r.CSeqMethod == "CANCEL");
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (await _responses.Reader.WaitToReadAsync(wait.Token))
+        {
+            var r = await _responses.Reader.ReadAsync(wait.Token);
+            if (r.CSeqMethod == "INVITE" && r.Status >= 200)
+            {
+                await SendAsync(Build("ACK", $"sip:{number}@{_server}", _inviteBranch, 1, null, null, null, TagOf(r.Header("To"))));
+                return;
+            }
+        }
+    }
+
+    private async Task<SipText> RequestAsync(string method, string uri, string branch, string? authorization, string? contentType,
+        string? body, Func<SipText, bool>? until = null, string? toTag = null, int? cseq = null)
+    {
+        until ??= r => r.Status >= 200;
+        var number = cseq ?? Interlocked.Increment(ref _cseq);
+        var message = Build(method, uri, branch, number, authorization, contentType, body, toTag);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(32));
+        var interval = TimeSpan.FromMilliseconds(500);
+        var provisional = false;
+        while (true)
+        {
+            if (!provisional)
+            {
+                await SendAsync(message);
+            }
+
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+            wait.CancelAfter(interval);
+            try
+            {
+                while (true)
+                {
+                    var r = await _responses.Reader.ReadAsync(wait.Token);
+                    if (r.Header("Via")?.Contains(branch, StringComparison.Ordinal) != true || r.CSeqMethod != method)
+                    {
+                        continue;
+                    }
+
+                    if (until(r))
+                    {
+                        return r;
+                    }
+
+                    provisional |= r.Status < 200;
+                }
+            }
+            catch (OperationCanceledException) when (!deadline.IsCancellationRequested)
+            {
+                interval = TimeSpan.FromMilliseconds(Math.Min(interval.TotalMilliseconds * 2, 4000));
+            }
+        }
+    }
+
+    private string Build(string method, string uri, string branch, int cseq, string? authorization, string? contentType, string? body,
+        string? toTag)
+    {
+        var to = method == "REGISTER" ? $"<sip:{_user}@{_server.Address}>" : $"<{uri}>";
+        var sb = new StringBuilder()
+            .Append(CultureInfo.InvariantCulture, $"{method} {uri} SIP/2.0\r\n")
+            .Append(CultureInfo.InvariantCulture, $"Via: SIP/2.0/UDP {Local};branch={branch}\r\n")
+            .Append("Max-Forwards: 70\r\n")
+            .Append(CultureInfo.InvariantCulture, $"From: <sip:{_user}@{_server.Address}>;tag={_tag}\r\n")
+            .Append(CultureInfo.InvariantCulture, $"To: {to}{(toTag is null ? string.Empty : ";tag=" + toTag)}\r\n")
+            .Append(CultureInfo.InvariantCulture, $"Call-ID: {CallId}\r\n")
+            .Append(CultureInfo.InvariantCulture, $"CSeq: {cseq} {method}\r\n")
+            .Append(CultureInfo.InvariantCulture, $"Contact: <sip:{_user}@{Local}>\r\n");
+        if (method == "REGISTER")
+        {
+            sb.Append("Expires: 300\r\n");
+        }
+
+        if (authorization is not null)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"Authorization: {authorization}\r\n");
+        }
+
+        if (contentType is not null)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"Content-Type: {contentType}\r\n");
+        }
+
+        var payload = body ?? string.Empty;
+        return sb.Append(CultureInfo.InvariantCulture, $"Content-Length: {Encoding.ASCII.GetByteCount(payload)}\r\n\r\n{payload}").ToString();
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            UdpReceiveResult received;
+            try
+            {
+                received = await _udp.ReceiveAsync(_stop.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+
+            var message = SipText.Parse(Encoding.UTF8.GetString(received.Buffer));
+            if (message.Status > 0)
+            {
+                await _responses.Writer.WriteAsync(message);
+                continue;
+            }
+
+            // A request from the call center: ring on INVITE, agree to everything else; ACK needs no answer.
+            switch (message.Method)
+            {
+                case "INVITE":
+                    lock (Offered)
+                    {
+                        if (!Offered.Contains(message.Header("Call-ID")!))
+                        {
+                            Offered.Add(message.Header("Call-ID")!);
+                        }
+                    }
+
+                    await SendAsync(Respond(message, 180, "Ringing"));
+                    break;
+                case "CANCEL":
+                    await SendAsync(Respond(message, 200, "OK"));
+                    await SendAsync(Respond(message with { CSeqOverride = "INVITE" }, 487, "Request Terminated"));
+                    break;
+                case "ACK":
+                    break;
+                default:
+                    await SendAsync(Respond(message, 200, "OK"));
+                    break;
+            }
+        }
+    }
+
+    private string Respond(SipText request, int status, string reason)
+    {
+        var sb = new StringBuilder().Append(CultureInfo.InvariantCulture, $"SIP/2.0 {status} {reason}\r\n");
+        foreach (var via in request.All("Via"))
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"Via: {via}\r\n");
+        }
+
+        var to = request.Header("To")!;
+        var cseq = request.Header("CSeq")!;
+        if (request.CSeqOverride is { } method)
+        {
+            cseq = cseq.Split(' ')[0] + " " + method;
+        }
+
+        sb.Append(CultureInfo.InvariantCulture, $"From: {request.Header("From")}\r\n")
+            .Append(CultureInfo.InvariantCulture, $"To: {to}{(to.Contains(";tag=", StringComparison.Ordinal) ? string.Empty : ";tag=" + _tag)}\r\n")
+            .Append(CultureInfo.InvariantCulture, $"Call-ID: {request.Header("Call-ID")}\r\n")
+            .Append(CultureInfo.InvariantCulture, $"CSeq: {cseq}\r\n")
+            .Append(CultureInfo.InvariantCulture, $"Contact: <sip:{_user}@{Local}>\r\n")
+            .Append("Content-Length: 0\r\n\r\n");
+        return sb.ToString();
+    }
+
+    private async Task SendAsync(string message) => await _udp.SendAsync(Encoding.ASCII.GetBytes(message), _server);
+
+    private static string NewBranch() => "z9hG4bK" + Guid.NewGuid().ToString("N")[..16];
+
+    private static string? TagOf(string? header) => header is null ? null : TagParam().Match(header) is { Success: true } m ? m.Groups[1].Value : null;
+
+    private static string Md5(string text) => Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(text)));
+
+    private static string Param(string header, string name)
+    {
+        var match = Regex.Match(header, name + "=\"([^\"]*)\"", RegexOptions.IgnoreCase);
+        return match.Success ? match.Groups[1].Value : throw new InvalidOperationException($"No {name} in '{header}'.");
+    }
+
+    [GeneratedRegex(";tag=([^;>\\s]+)")]
+    private static partial Regex TagParam();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _udp.Dispose();
+        _media.Dispose();
+        await _receiver;
+        _stop.Dispose();
+    }
+
+    /// <summary>A SIP message as text: start line, headers (all values of each name, in order).</summary>
+    private sealed record SipText(int Status, string? Method, string Raw, IReadOnlyList<KeyValuePair<string, string>> Headers)
+    {
+        public string? CSeqOverride { get; init; }
+
+        public string? CSeqMethod => Header("CSeq")?.Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
+
+        public string? Header(string name) => Headers.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
+
+        public IEnumerable<string> All(string name) =>
+            Headers.Where(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Select(h => h.Value);
+
+        public static SipText Parse(string raw)
+        {
+            var lines = raw.Split("\r\n");
+            var start = lines[0].Split(' ');
+            var headers = new List<KeyValuePair<string, string>>();
+            foreach (var line in lines.Skip(1).TakeWhile(l => l.Length > 0))
+            {
+                var colon = line.IndexOf(':', StringComparison.Ordinal);
+                if (colon > 0)
+                {
+                    headers.Add(new(line[..colon].Trim(), line[(colon + 1)..].Trim()));
+                }
+            }
+
+            return start[0] == "SIP/2.0"
+                ? new SipText(int.Parse(start[1], CultureInfo.InvariantCulture), null, raw, headers)
+                : new SipText(0, start[0], raw, headers);
+        }
+    }
+}

@@ -1,0 +1,226 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Hotline.Browser.Tests;
+
+/// <summary>
+/// The agent workbench (坐席工作台) in chromium against a city whose call center runs for real: the agent changes
+/// state with the page's buttons, a caller reaches 12328 and picks a queue, the ACD rings the agent's registered phone,
+/// the screen pop shows the masked caller and links phone intake with the call, and the intake form comes prefilled.
+/// </summary>
+public sealed partial class WorkbenchTests(CallCenterSite site, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<CallCenterSite>
+{
+    private const string Caller = "13912345678";
+
+    [Fact]
+    public async Task An_agent_goes_ready_and_a_ringing_call_pops_up_with_a_link_that_prefills_phone_intake()
+    {
+        // The agent's desk phone registers first (it starts logged out: the workbench signs the agent in).
+        await using var phone = new SipPhone(site.SipEndPoint, CallCenterSite.Extension);
+        await phone.RegisterAsync(CallCenterSite.ExtensionPassword);
+
+        var page = await site.NewPageAsync();
+        await page.GotoAsync("/account/login");
+        await page.GetByLabel("用户名").FillAsync("agent1");
+        await page.GetByLabel("密码").FillAsync(CallCenterSite.DemoPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
+        await page.WaitForURLAsync(StaffUrl());
+
+        // Linked from the staff home page, for agents.
+        await page.GetByRole(AriaRole.Link, new() { Name = "坐席工作台" }).First.ClickAsync();
+        await page.WaitForURLAsync(WorkbenchUrl());
+        Assert.Equal(CallCenterSite.Extension, (await page.Locator("#agent-extension").InnerTextAsync()).Trim());
+        await page.Locator("#hub-status[data-status='connected']").WaitForAsync();
+        await page.Locator("#agent-state[data-state='loggedOut']").WaitForAsync();
+
+        // 小休 with a reason, then 就绪: the page shows each state as CTI reports it.
+        await page.GetByLabel("示忙原因").SelectOptionAsync("Training");
+        await page.GetByRole(AriaRole.Button, new() { Name = "小休（示忙）" }).ClickAsync();
+        await page.Locator("#agent-state[data-state='notReady']").WaitForAsync();
+        Assert.Contains("培训", await page.Locator("#agent-reason").InnerTextAsync(), StringComparison.Ordinal);
+        await page.GetByRole(AriaRole.Button, new() { Name = "就绪" }).ClickAsync();
+        await page.Locator("#agent-state[data-state='ready']").WaitForAsync();
+        Assert.Equal("就绪", (await page.Locator("#agent-state").InnerTextAsync()).Trim());
+        Assert.Equal("true", await page.Locator("#state-ready").GetAttributeAsync("aria-pressed"));
+        await page.Locator("#queue-rows tr[data-queue='inquiry']").WaitForAsync();
+        Assert.Contains("信息咨询", await page.Locator("#queue-rows tr[data-queue='inquiry'] th").InnerTextAsync(), StringComparison.Ordinal);
+
+        // A citizen calls 12328 and presses 2 (inquiry); the ACD rings the agent's phone and the page pops the call.
+        await using var caller = new SipPhone(site.SipEndPoint, Caller);
+        try
+        {
+            await caller.CallHotlineAsync("12328", '2');
+            var sinceDigit = System.Diagnostics.Stopwatch.StartNew();
+            var pop = page.Locator("#screen-pop");
+            await pop.WaitForAsync(new() { State = WaitForSelectorState.Visible, Timeout = 30_000 });
+            output.WriteLine($"screen pop visible {sinceDigit.ElapsedMilliseconds} ms after the caller's digit was acknowledged");
+            Assert.Equal("139****5678", (await page.Locator("#pop-caller").InnerTextAsync()).Trim());
+            Assert.DoesNotContain(Caller, await pop.InnerTextAsync(), StringComparison.Ordinal);
+            Assert.Equal("2", (await page.Locator("#pop-ivr").InnerTextAsync()).Trim());
+            Assert.Equal("信息咨询", (await page.Locator("#pop-queue").InnerTextAsync()).Trim());
+            Assert.Equal(caller.CallId, (await page.Locator("#pop-call-id").InnerTextAsync()).Trim());
+            Assert.Single(phone.Offered); // the B2BUA's own leg to the agent's phone (a Call-ID of its own)
+            await page.Locator("#agent-state[data-state='ringing']").WaitForAsync();
+
+            // The link carries the call (and, once CTI lists the call, the recording it will have).
+            var link = page.Locator("#pop-intake");
+            await page.Locator("#pop-intake[href*='recordingId=']").WaitForAsync();
+            var href = await link.GetAttributeAsync("href");
+            Assert.StartsWith("/staff/cases/phone?", href, StringComparison.Ordinal);
+            var query = System.Web.HttpUtility.ParseQueryString(new Uri(site.BaseAddress, href).Query);
+            Assert.Equal((caller.CallId, Caller, "2"), (query["callId"], query["phone"], query["ivr"]));
+            Assert.Matches(RecordingId(), query["recordingId"]);
+
+            await link.ClickAsync();
+            await page.WaitForURLAsync(IntakeUrl());
+            Assert.Equal(Caller, await page.Locator("#phone").InputValueAsync());
+            Assert.Equal(caller.CallId, (await page.Locator("#call-id").InnerTextAsync()).Trim());
+            Assert.Equal("inquiry", await page.Locator("#type").InputValueAsync());
+            Assert.Equal(query["recordingId"], await page.Locator("input[name='RecordingId']").InputValueAsync());
+        }
+        finally
+        {
+            await caller.CancelAsync("12328");
+        }
+    }
+
+    [Fact]
+    public async Task Staff_without_an_agent_role_do_not_get_the_workbench()
+    {
+        var page = await site.NewPageAsync();
+        await page.GotoAsync("/account/login");
+        await page.GetByLabel("用户名").FillAsync("handler1");
+        await page.GetByLabel("密码").FillAsync(CallCenterSite.DemoPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
+        await page.WaitForURLAsync(StaffUrl());
+        Assert.Equal(0, await page.GetByRole(AriaRole.Link, new() { Name = "坐席工作台" }).CountAsync());
+
+        // Refused (the access-denied page), so no CTI controls either.
+        await page.GotoAsync("/staff/workbench");
+        Assert.Equal(0, await page.Locator("#workbench").CountAsync());
+        Assert.Equal(0, await page.Locator("#state-ready").CountAsync());
+    }
+
+    [GeneratedRegex("/staff$")]
+    private static partial Regex StaffUrl();
+
+    [GeneratedRegex("/staff/workbench$")]
+    private static partial Regex WorkbenchUrl();
+
+    [GeneratedRegex("/staff/cases/phone\\?")]
+    private static partial Regex IntakeUrl();
+
+    [GeneratedRegex(@"^recordings/\d{8}/[A-Za-z0-9_-]+\.wav$")]
+    private static partial Regex RecordingId();
+}
+
+/// <summary>
+/// A city (深圳, in-process on a free loopback port) whose call center listens for SIP on a free loopback UDP port,
+/// with agent1 bound to extension 8001; agents start logged out when their phone registers. Chromium as in
+/// <see cref="MunicipalSite"/>.
+/// </summary>
+public sealed class CallCenterSite : IAsyncLifetime
+{
+    public const string DemoPassword = "Browser-Passw0rd-7";
+    public const string Extension = "8001";
+    public const string ExtensionPassword = "Workbench-8001-secret";
+
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "hotline-browser-tests", Guid.NewGuid().ToString("N"));
+    private Factory? _factory;
+    private IPlaywright? _playwright;
+
+    public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
+
+    public IPEndPoint SipEndPoint { get; private set; } = new(IPAddress.Loopback, 0);
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        SipEndPoint = new IPEndPoint(IPAddress.Loopback, FreeUdpPort());
+        _factory = new Factory(_dataDirectory, SipEndPoint);
+        _factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        _factory.StartServer();
+        var addresses = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!;
+        BaseAddress = new Uri(addresses.Addresses.First());
+
+        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = MunicipalSite.ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+        if (_factory is not null)
+        {
+            await _factory.DisposeAsync();
+        }
+
+        try
+        {
+            System.IO.Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open; the temp folder is cleaned by the OS.
+        }
+    }
+
+    /// <summary>A fresh browser context (own cookies) with the site as base URL.</summary>
+    public async Task<IPage> NewPageAsync()
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseAddress.ToString(), Locale = "zh-CN" });
+        context.SetDefaultTimeout(15_000);
+        return await context.NewPageAsync();
+    }
+
+    private static int FreeUdpPort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    private sealed class Factory(string dataDirectory, IPEndPoint sip) : WebApplicationFactory<Hotline.Municipal.Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseSetting("Node:Id", "440300");
+            builder.UseSetting("Node:Name", "深圳市");
+            builder.UseSetting("Node:Tier", "Municipal");
+            builder.UseSetting("Node:Parent", "440000");
+            builder.UseSetting("Storage:DataDirectory", dataDirectory);
+            builder.UseSetting("Logging:Format", "simple");
+            builder.UseSetting("Logging:LogLevel:Default", "Warning");
+            builder.UseSetting("Identity:Demo:Enabled", "true");
+            builder.UseSetting("Identity:Demo:Password", DemoPassword);
+            builder.UseSetting("Sip:Udp", sip.ToString());
+            builder.UseSetting("Sip:Tcp", string.Empty);
+            builder.UseSetting("Sip:Realm", "440300.12328.local");
+            builder.UseSetting("Sip:Extensions:0:Extension", Extension);
+            builder.UseSetting("Sip:Extensions:0:Password", ExtensionPassword);
+            builder.UseSetting("Sip:AgentsReadyOnRegister", "false");
+            builder.UseSetting("Sip:RingTimeoutSeconds", "120");
+            builder.UseSetting("AgentExtensions:Agents:0:User", "agent1");
+            builder.UseSetting("AgentExtensions:Agents:0:Extension", Extension);
+        }
+    }
+}
