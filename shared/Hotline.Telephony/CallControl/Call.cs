@@ -46,6 +46,7 @@ internal sealed class Call : IMediaTicker
     private RtpSession? _callerMedia;
     private AgentLeg? _agent;
     private StereoRecorder? _recorder;
+    private WavWriter? _recordingWav;
     private WavWriter? _voicemail;
     private bool _answered;
     private uint _cseq = 1;
@@ -557,7 +558,9 @@ internal sealed class Call : IMediaTicker
             var path = Path.Combine(Options.DataDirectory, "recordings", Started.ToString("yyyyMMdd", CultureInfo.InvariantCulture), SafeName(Id) + ".wav");
             lock (_mediaGate)
             {
-                _recorder = new StereoRecorder(new WavWriter(path, 2));
+                // A call that ends before any audio leaves no empty file behind (and no disk operation; see benchmarks.md).
+                _recordingWav = new WavWriter(path, 2) { SkipIfEmpty = true };
+                _recorder = new StereoRecorder(_recordingWav);
             }
 
             _recordingPath = path;
@@ -957,6 +960,11 @@ internal sealed class Call : IMediaTicker
 
         await voicemailWritten.ConfigureAwait(false); // the disk thread closes the files; nothing blocks meanwhile
         await recorded.ConfigureAwait(false);
+        if (_recordingWav is { Empty: true })
+        {
+            _recordingPath = null; // no audio, nothing recorded: the CDR does not point at a file that does not exist
+        }
+
         if (wasVoicemail)
         {
             _outcome = "voicemail";

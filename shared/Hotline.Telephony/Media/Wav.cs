@@ -80,6 +80,12 @@ internal sealed class WavWriter : IDisposable
 
     public string? Failed { get; private set; }
 
+    /// <summary>When set, completing a writer that never received a sample creates no file (see <see cref="Empty"/>).</summary>
+    public bool SkipIfEmpty { get; init; }
+
+    /// <summary>True when <see cref="SkipIfEmpty"/> applied: there is no file.</summary>
+    public bool Empty { get; private set; }
+
     /// <summary>Writes one frame; for stereo, left and right are interleaved (missing side = silence).</summary>
     public void Write(ReadOnlySpan<short> left, ReadOnlySpan<short> right = default)
     {
@@ -172,6 +178,20 @@ internal sealed class WavWriter : IDisposable
     /// <summary>Hands the rest to the disk thread and closes the file there; await <see cref="Closed"/> to know it is done.</summary>
     public Task CompleteAsync()
     {
+        if (!_completed && SkipIfEmpty && _dataBytes == 0)
+        {
+            // Nothing was ever written (a call that ended before any audio): no file, no disk operation.
+            _completed = true;
+            Empty = true;
+            if (_chunk is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(_chunk);
+                _chunk = null;
+            }
+
+            _closed.TrySetResult();
+        }
+
         if (!_completed)
         {
             _completed = true;
