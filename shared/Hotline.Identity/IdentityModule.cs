@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -150,6 +151,9 @@ public static class IdentityModule
         services.AddSingleton<PeerJwksThrottle>();
         services.AddHttpClient(PeerJwksRefresher.HttpClientName);
         services.AddStartupTask<IdentitySeeder>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<TokenPruner>();
+        services.AddHostedService(sp => sp.GetRequiredService<TokenPruner>());
         return builder;
     }
 

@@ -19,8 +19,24 @@ public sealed class IdentityModuleOptions
     /// <summary>Access token lifetime in minutes.</summary>
     public int AccessTokenMinutes { get; set; } = 30;
 
+    /// <summary>How often spent rows (used assertion ids, redeemed codes, expired tokens) are pruned from the token store.</summary>
+    public TimeSpan PruneInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How old a spent row must be before it is pruned; longer than the longest client assertion (5 minutes).</summary>
+    public TimeSpan PruneAfter { get; set; } = TimeSpan.FromDays(1);
+
     internal IEnumerable<string> Validate()
     {
+        if (PruneInterval < TimeSpan.FromSeconds(1))
+        {
+            yield return "Identity:PruneInterval must be at least one second.";
+        }
+
+        if (PruneAfter <= ClientAssertions.ClientAssertionKey.MaxLifetime + TimeSpan.FromSeconds(30))
+        {
+            yield return "Identity:PruneAfter must be longer than the longest client assertion (5 minutes 30 seconds).";
+        }
+
         if (Demo.Enabled && string.IsNullOrWhiteSpace(Demo.Password))
         {
             yield return "Identity:Demo:Password is required when Identity:Demo:Enabled is true.";

@@ -85,6 +85,45 @@ public sealed class PrivateKeyJwtTests : IClassFixture<PrivateKeyJwtTests.Receiv
     }
 
     [Fact]
+    public async Task Spent_assertion_ids_are_pruned_only_once_they_are_old_and_a_fresh_replay_is_still_refused()
+    {
+        using var http = _receiver.Factory.CreateClient();
+        var assertion = _receiver.Caller.Key.CreateAssertion(CallerClientId, Audience, DateTimeOffset.UtcNow);
+        using (var first = await PostAssertionAsync(http, assertion))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        // A row the replay guard wrote two days ago, long expired.
+        var oldId = "assertion:old-" + Guid.NewGuid().ToString("N");
+        await using (var scope = _receiver.Factory.Services.CreateAsyncScope())
+        {
+            var tokens = scope.ServiceProvider.GetRequiredService<OpenIddict.Abstractions.IOpenIddictTokenManager>();
+            await tokens.CreateAsync(new OpenIddict.Abstractions.OpenIddictTokenDescriptor
+            {
+                ReferenceId = oldId,
+                Type = ClientAssertionReplayGuard.UsedAssertionType,
+                Status = OpenIddict.Abstractions.OpenIddictConstants.Statuses.Redeemed,
+                Subject = CallerClientId,
+                CreationDate = DateTimeOffset.UtcNow.AddDays(-2),
+                ExpirationDate = DateTimeOffset.UtcNow.AddDays(-2).AddMinutes(2),
+            });
+        }
+
+        var removed = await _receiver.Factory.Services.GetRequiredService<TokenPruner>().PruneOnceAsync(CancellationToken.None);
+
+        Assert.True(removed >= 1, $"removed {removed}");
+        await using (var scope = _receiver.Factory.Services.CreateAsyncScope())
+        {
+            var tokens = scope.ServiceProvider.GetRequiredService<OpenIddict.Abstractions.IOpenIddictTokenManager>();
+            Assert.Null(await tokens.FindByReferenceIdAsync(oldId));
+        }
+
+        using var replay = await PostAssertionAsync(http, assertion);
+        await AssertInvalidClientAsync(replay);
+    }
+
+    [Fact]
     public async Task An_assertion_signed_with_another_key_is_refused()
     {
         using var http = _receiver.Factory.CreateClient();
