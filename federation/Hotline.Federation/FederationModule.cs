@@ -228,6 +228,7 @@ public static class FederationModule
                 var queue = rabbit.EndpointForQueue(FederationEndpoints.RabbitQueue(federation.RabbitQueuePrefix, id));
                 queue.EndpointName = FederationEndpoints.PeerEndpointName(id);
                 queue.Mode = EndpointMode.Durable;
+                queue.MessageBatchTimeout = federation.SenderBatchTimeout;
             }
 
             return;
@@ -240,6 +241,9 @@ public static class FederationModule
             var endpoint = http.EndpointFor(InboundUrl(peer.Url));
             endpoint.EndpointName = FederationEndpoints.PeerEndpointName(peer.Id);
             endpoint.Mode = EndpointMode.Durable;
+            // Wolverine's batched sender otherwise holds every envelope up to 250 ms to fill a batch: that window was
+            // most of each hop's latency (envelopes are already batches of reports, see ADR-014).
+            endpoint.MessageBatchTimeout = federation.SenderBatchTimeout;
         }
     }
 }

@@ -48,7 +48,10 @@ public static class TicketingModule
             var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
             options.UseNodeDatabase(storage, sp.GetRequiredService<IOptions<NodeOptions>>().Value.Id, "ticketing");
             SqliteTuning.Apply(options);
+            options.AddInterceptors(sp.GetRequiredService<Cases.Feed.CaseFeedSignal>());
         });
+        services.AddSingleton<Cases.Feed.CaseFeedSignal>();
+        services.AddSingleton<ICaseFeedSignal>(sp => sp.GetRequiredService<Cases.Feed.CaseFeedSignal>());
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton<DuplicateIndex>();

@@ -18,20 +18,45 @@ namespace Hotline.Federation.Relay;
 /// The city's relay: reads the case feed after the position it persisted and publishes each change through the
 /// durable outbox — summaries upward (上报), feedback back toward the origin of 交办/转办 cases, and 转办 itself.
 /// At-least-once: after a crash the last batch may be published again; every receiver is idempotent.
+/// <para>
+/// When it runs: at once when ticketing commits feed entries (<see cref="Ticketing.ICaseFeedSignal"/>), with
+/// <c>Federation:RelayPollInterval</c> as the fallback poll; again at once after a full batch (backlog). While reports
+/// keep coming, passes are spaced at least <c>Federation:RelayLinger</c> apart (start to start), so that under load
+/// each envelope carries many reports (the per-envelope cost at every hop dominates), while a report after a quiet
+/// spell leaves at once instead of waiting out a linger.
+/// </para>
 /// </summary>
 internal sealed partial class CaseFeedRelay(IServiceScopeFactory scopes, IOptions<FederationOptions> options,
-    IOptions<NodeOptions> node, ILogger<CaseFeedRelay> logger) : BackgroundService
+    IOptions<NodeOptions> node, ILogger<CaseFeedRelay> logger, TimeProvider clock, Ticketing.ICaseFeedSignal? feedSignal = null) : BackgroundService
 {
     internal const string CursorId = "case-feed";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var backlog = false;
+        long lastPass = 0;
+        var lastPassFound = false;
         while (!stoppingToken.IsCancellationRequested)
         {
-            int published;
+            var o = options.Value;
             try
             {
-                published = await RelayBatchAsync(stoppingToken);
+                if (!backlog)
+                {
+                    await WaitForFeedAsync(o.RelayPollInterval, stoppingToken);
+                }
+
+                // Pacing under load only: the previous pass found reports and started less than a linger ago.
+                var since = clock.GetElapsedTime(lastPass);
+                if (!backlog && lastPassFound && since < o.RelayLinger)
+                {
+                    await Task.Delay(o.RelayLinger - since, clock, stoppingToken);
+                }
+
+                lastPass = clock.GetTimestamp();
+                var relayed = await RelayBatchAsync(stoppingToken);
+                lastPassFound = relayed > 0;
+                backlog = relayed >= o.RelayBatchSize;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -40,21 +65,15 @@ internal sealed partial class CaseFeedRelay(IServiceScopeFactory scopes, IOption
             catch (Exception ex)
             {
                 LogRelayFailed(logger, ex);
-                published = 0;
-            }
-
-            if (published == 0)
-            {
-                await Task.Delay(options.Value.RelayPollInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-            else if (published < options.Value.RelayBatchSize)
-            {
-                // A partial batch: let the feed fill a little, so that each hop handles fewer, fuller envelopes
-                // (the per-envelope cost dominates: inbox, read-model transaction, outbox).
-                await Task.Delay(options.Value.RelayLinger, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                backlog = false;
+                lastPassFound = false;
+                await Task.Delay(o.RelayPollInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
     }
+
+    private Task WaitForFeedAsync(TimeSpan timeout, CancellationToken ct) =>
+        feedSignal is null ? Task.Delay(timeout, clock, ct) : feedSignal.WaitAsync(timeout, ct);
 
     /// <summary>Publishes one batch of feed entries; returns how many entries were relayed.</summary>
     internal async Task<int> RelayBatchAsync(CancellationToken ct)

@@ -84,6 +84,17 @@ public interface ICaseFeed
     Task<IReadOnlyList<CaseFeedEntry>> ReadAfterAsync(long position, int max, CancellationToken ct);
 }
 
+/// <summary>
+/// In-process wake-up for the case feed's reader (the federation relay): completes once entries may have been committed
+/// since the previous wait (a commit while nobody waits is remembered; spurious wake-ups are possible), or when
+/// the timeout passes — the reader then reads anyway, as a fallback.
+/// </summary>
+public interface ICaseFeedSignal
+{
+    /// <summary>Waits until the feed may have new entries, at most <paramref name="timeout"/>.</summary>
+    Task WaitAsync(TimeSpan timeout, CancellationToken ct);
+}
+
 /// <summary>The event types written to the case feed.</summary>
 public static class CaseFeedEvents
 {

@@ -9,8 +9,10 @@ namespace Hotline.Federation.Tests.Support;
 /// In-memory stand-in for the city's ticketing module (test project only): idempotent intake by origin reference,
 /// an ordered feed, feedback and reminders recorded per case.
 /// </summary>
-internal sealed class FakeCityCases(string node) : ICityCases
+internal sealed class FakeCityCases(string node) : ICityCases, Ticketing.ICaseFeedSignal
 {
+    private readonly System.Threading.Channels.Channel<bool> _committed = System.Threading.Channels.Channel.CreateBounded<bool>(
+        new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite });
     private readonly object _gate = new();
     private readonly List<CityFeedEntry> _feed = [];
     private readonly Dictionary<string, FakeCase> _cases = new(StringComparer.Ordinal);
@@ -158,7 +160,9 @@ internal sealed class FakeCityCases(string node) : ICityCases
     {
         lock (_gate)
         {
-            return Task.FromResult<IReadOnlyList<CityFeedEntry>>(_feed.Where(e => e.Position > position).Take(max).ToList());
+            // Positions are 1, 2, 3…: entry n is at index n - 1.
+            var from = (int)Math.Clamp(position, 0, _feed.Count);
+            return Task.FromResult<IReadOnlyList<CityFeedEntry>>(_feed.GetRange(from, Math.Min(max, _feed.Count - from)));
         }
     }
 
@@ -167,6 +171,28 @@ internal sealed class FakeCityCases(string node) : ICityCases
         var summary = new CaseSummary(c.CaseNumber, c.Type, null, c.Origin is null ? "phone" : c.Origin.Channel.ToString().ToLowerInvariant(),
             c.Title, c.MaskedPhone, c.Status, DateTimeOffset.UtcNow, c.Deadline, false);
         _feed.Add(new CityFeedEntry(_feed.Count + 1, c.CaseNumber, eventType, DateTimeOffset.UtcNow, summary, comment, c.Origin, transfer));
+        _committed.Writer.TryWrite(true);
+    }
+
+    /// <summary>Like ticketing's commit signal: wakes the relay when an entry is appended (remembered once if nobody waits).</summary>
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        if (_committed.Reader.TryRead(out _))
+        {
+            return;
+        }
+
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timer.CancelAfter(timeout);
+        try
+        {
+            await _committed.Reader.WaitToReadAsync(timer.Token);
+            _committed.Reader.TryRead(out _);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // Timed out: the relay polls.
+        }
     }
 }
 

@@ -106,6 +106,7 @@ internal sealed class TestNode : IAsyncDisposable
         {
             city = new FakeCityCases(spec.Id);
             builder.Services.AddSingleton<ICityCases>(city);
+            builder.Services.AddSingleton<Ticketing.ICaseFeedSignal>(city);
         }
 
         builder.AddFederationModule();

@@ -31,7 +31,8 @@ internal sealed record IntakeLog(Actor Actor, string Kind, CaseStatus? To, strin
 internal sealed partial class CaseIntakeWriter(
     IServiceScopeFactory scopes,
     IOptions<NodeOptions> node,
-    ILogger<CaseIntakeWriter> logger) : BackgroundService
+    ILogger<CaseIntakeWriter> logger,
+    Feed.CaseFeedSignal feedSignal) : BackgroundService
 {
     private const int MaxBatch = 256;
 
@@ -67,6 +68,7 @@ internal sealed partial class CaseIntakeWriter(
                 {
                     session ??= await OpenAsync(stoppingToken);
                     await session.WriteAsync(batch, node.Value.Id, stoppingToken);
+                    feedSignal.Raise();
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
                 {
