@@ -363,6 +363,9 @@ internal sealed class RtpPort : IDisposable
 
     public IPEndPoint LocalEndPoint { get; }
 
+    /// <summary>SO_RCVBUF asked for each RTP socket: 256 KiB, ≈ 8 s of one G.711 stream as the kernel accounts it.</summary>
+    public const int ReceiveBufferBytes = 256 * 1024;
+
     /// <summary>The socket's file descriptor (the receive threads' key).</summary>
     public int Descriptor { get; }
 
@@ -431,6 +434,9 @@ internal sealed class RtpPort : IDisposable
         var socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
+            // Room for seconds of one stream (Linux doubles the value; capped by net.core.rmem_max): a receive thread the
+            // OS leaves unscheduled for a while under load finds the packets still queued instead of dropped.
+            socket.ReceiveBufferSize = ReceiveBufferBytes;
             socket.Bind(new IPEndPoint(bind, 0));
             return new RtpPort(socket);
         }

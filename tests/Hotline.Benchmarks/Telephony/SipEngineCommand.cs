@@ -65,9 +65,10 @@ internal static class SipEngineCommand
                     // /proc unreadable for a moment (e.g. out of descriptors): report what the runtime knows
                 }
                 var calls = engine.Calls.ActiveCallList;
-                long sent = 0, received = 0, lost = 0, discarded = 0;
+                long sent = 0, received = 0, lost = 0, discarded = 0, lostOnAgentLegs = 0;
                 foreach (var c in calls)
                 {
+                    lostOnAgentLegs += c.AgentMedia?.Lost ?? 0; // what the agent side (SIPp's echo) sent and we missed
                     foreach (var m in new[] { c.CallerMedia, c.AgentMedia })
                     {
                         if (m is not null)
@@ -94,7 +95,7 @@ internal static class SipEngineCommand
                 lastCpu = cpu;
                 var now = Stopwatch.GetElapsedTime(startedAt);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"STATS t={DateTime.UtcNow:HH:mm:ss} active={calls.Count} cdrs={engine.Calls.RecentRecords.Count} rtpSent={sent} rtpReceived={received} rtpLost={lost} rtpDiscarded={discarded} lateTicks={clock?.LateTicks} skippedTicks={clock?.SkippedTicks} mediaBusyPct={(clock is null ? 0 : 100 * clock.Busy.TotalSeconds / now.TotalSeconds):F1} sipIntakeMs={EngineCounters.SipIntake.TotalMilliseconds:F0}/{EngineCounters.SipMessages} actorMs={EngineCounters.ActorWork.TotalMilliseconds:F0}/{EngineCounters.ActorItems} calls={callsStarted} allocBytesPerCall={allocPerCall} cpuUsPerCall={cpuUsPerCall:F0} allocMB={allocated / 1048576} lastGcHeapMB={gc.HeapSizeBytes / 1048576} lastGcPromotedMB={gc.PromotedBytes / 1048576} lastGcGen={gc.Generation} gcPauseMs={GC.GetTotalPauseDuration().TotalMilliseconds:F0} gc012={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} cpuMs={Environment.CpuUsage.TotalTime.TotalMilliseconds:F0} diskPending={Hotline.Telephony.Media.DiskWriter.Instance.Pending} rtpPorts={engine.Calls.Ports?.Opened} workingSetMB={Environment.WorkingSet / 1048576} gcHeapMB={GC.GetTotalMemory(false) / 1048576} received={engine.Received} malformed={engine.Malformed} load={Load()}"));
+                    $"STATS t={DateTime.UtcNow:HH:mm:ss} active={calls.Count} cdrs={engine.Calls.RecentRecords.Count} rtpSent={sent} rtpReceived={received} rtpLost={lost} rtpLostAgentLegs={lostOnAgentLegs} rtpRecvPasses={Hotline.Telephony.Media.RtpReceiveThreads.Passes} rtpDiscarded={discarded} lateTicks={clock?.LateTicks} skippedTicks={clock?.SkippedTicks} mediaBusyPct={(clock is null ? 0 : 100 * clock.Busy.TotalSeconds / now.TotalSeconds):F1} sipIntakeMs={EngineCounters.SipIntake.TotalMilliseconds:F0}/{EngineCounters.SipMessages} actorMs={EngineCounters.ActorWork.TotalMilliseconds:F0}/{EngineCounters.ActorItems} calls={callsStarted} allocBytesPerCall={allocPerCall} cpuUsPerCall={cpuUsPerCall:F0} allocMB={allocated / 1048576} lastGcHeapMB={gc.HeapSizeBytes / 1048576} lastGcPromotedMB={gc.PromotedBytes / 1048576} lastGcGen={gc.Generation} gcPauseMs={GC.GetTotalPauseDuration().TotalMilliseconds:F0} gc012={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} cpuMs={Environment.CpuUsage.TotalTime.TotalMilliseconds:F0} diskPending={Hotline.Telephony.Media.DiskWriter.Instance.Pending} rtpPorts={engine.Calls.Ports?.Opened} workingSetMB={Environment.WorkingSet / 1048576} gcHeapMB={GC.GetTotalMemory(false) / 1048576} received={engine.Received} malformed={engine.Malformed} load={Load()}"));
                 if (sampler is not null && dCalls == 0 && !allocPrinted && callsStarted > 0)
                 {
                     allocPrinted = true; // once, when the load has stopped

@@ -141,11 +141,11 @@ if [[ ,$ONLY, == *,media,* && "$CONC" -gt 0 ]]; then
   grep STATS "$OUT/engine-$ENGINE.log" | grep " active=$CONC " | awk -v conc="$CONC" '
     { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
       split(v["t"], hms, ":"); t = hms[1] * 3600 + hms[2] * 60 + hms[3]
-      if (NR == 1) { t0 = t; c0 = v["cpuMs"]; r0 = v["rtpReceived"]; l0 = v["rtpLost"] }
-      t1 = t; c1 = v["cpuMs"]; r1 = v["rtpReceived"]; l1 = v["rtpLost"]; load = load " " v["load"] }
+      if (NR == 1) { t0 = t; c0 = v["cpuMs"]; r0 = v["rtpReceived"]; l0 = v["rtpLost"]; a0 = v["rtpLostAgentLegs"]; p0 = v["rtpRecvPasses"] }
+      t1 = t; c1 = v["cpuMs"]; r1 = v["rtpReceived"]; l1 = v["rtpLost"]; a1 = v["rtpLostAgentLegs"]; p1 = v["rtpRecvPasses"]; load = load " " v["load"] }
     END { if (t1 <= t0) { print "media     steady state too short to measure"; exit }
-      printf "media     steady %d s: engine %.2f cores, %.1f us CPU per call per 20 ms tick, RTP lost %.3f %% (%d of %d), load%s\n",
-        t1 - t0, (c1 - c0) / 1000 / (t1 - t0), (c1 - c0) * 1000 / ((t1 - t0) * 50 * conc), 100 * (l1 - l0) / (r1 - r0 + l1 - l0), l1 - l0, r1 - r0 + l1 - l0, load }' \
+      printf "media     steady %d s: engine %.2f cores, %.1f us CPU per call per 20 ms tick, RTP lost %.3f %% (%d of %d expected; %d on the agent legs, i.e. SIPp echo side), receive passes %.0f/s, load%s\n",
+        t1 - t0, (c1 - c0) / 1000 / (t1 - t0), (c1 - c0) * 1000 / ((t1 - t0) * 50 * conc), 100 * (l1 - l0) / (r1 - r0 + l1 - l0), l1 - l0, r1 - r0 + l1 - l0, a1 - a0, (p1 - p0) / (t1 - t0), load }' \
     | tee -a "$OUT/summary.txt"
 fi
 echo "results in $OUT"
