@@ -47,7 +47,7 @@ public sealed class FederationFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Launcher = LauncherProcess.Start(Topology, null, new Dictionary<string, string>
+        Launcher = LauncherProcess.Start(Topology, null, new Dictionary<string, string>(City.CityTelephonyTests.SipEnvironment)
         {
             ["DemoData__Cases"] = DemoCasesPerCity.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
