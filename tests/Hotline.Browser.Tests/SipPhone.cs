@@ -40,6 +40,9 @@ internal sealed partial class SipPhone : IAsyncDisposable
     /// <summary>INVITEs this phone was offered (their Call-IDs).</summary>
     public List<string> Offered { get; } = [];
 
+    /// <summary>When the first INVITE arrived (Unix milliseconds, the clock a browser's <c>Date.now()</c> reads).</summary>
+    public long? FirstOfferAt { get; private set; }
+
     private IPEndPoint Local => (IPEndPoint)_udp.Client.LocalEndPoint!;
 
     private string ServerUri => $"sip:{_server}";
@@ -209,6 +212,7 @@ internal sealed partial class SipPhone : IAsyncDisposable
             switch (message.Method)
             {
                 case "INVITE":
+                    FirstOfferAt ??= DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                     lock (Offered)
                     {
                         if (!Offered.Contains(message.Header("Call-ID")!))
