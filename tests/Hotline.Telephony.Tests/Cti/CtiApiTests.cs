@@ -179,15 +179,26 @@ public sealed class CtiApiTests : IAsyncLifetime
         var received = new TaskCompletionSource<CallEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
         hub.On<CallEvent>("callEvent", e =>
         {
-            if (e.Type == "agentState" && e.Agent == "8002")
+            if (e.Type == "agentState" && e.Agent == "8002" && e.State == "Ready")
             {
                 received.TrySetResult(e);
             }
         });
         await hub.StartAsync();
         using var lead = Client(HotlineRoles.TeamLead);
-        await lead.PutAsJsonAsync("/api/v1/cti/agents/8002/state", new { state = "ready" });
-        var e = await received.Task.WaitAsync(TimeSpan.FromSeconds(60)); // generous: a loaded CI box delays the first hub message
+
+        // The server joins the connection to its CTI group in OnConnectedAsync, which may still be running when the
+        // client's StartAsync returns: an event published in between is not for this connection. So change the state
+        // again until one arrives (poll with a deadline), instead of relying on the first one.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!received.Task.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            await lead.PutAsJsonAsync("/api/v1/cti/agents/8002/state", new { state = "notReady" });
+            await lead.PutAsJsonAsync("/api/v1/cti/agents/8002/state", new { state = "ready" });
+            await Task.WhenAny(received.Task, Task.Delay(TimeSpan.FromSeconds(2)));
+        }
+
+        var e = await received.Task.WaitAsync(TimeSpan.FromSeconds(1));
         Assert.Equal("Ready", e.State);
     }
 
