@@ -285,6 +285,10 @@ internal sealed class FederationPlan
             env["Sip__Tcp"] = sipEndpoint;
             env["Sip__Hotline"] = SipHotline;
             env["Sip__Realm"] = SipRealm(id);
+
+            // The call center's GC budget (docs/benchmarks.md, Telephony session 3): a 64 MB gen0 budget per heap keeps
+            // call-setup pauses rare; the runtime reads it only from the environment.
+            env["DOTNET_GCgen0size"] = "0x4000000";
         }
 
         return env;
