@@ -94,6 +94,26 @@ public sealed partial class WorkbenchTests(CallCenterSite site, Xunit.Abstractio
     }
 
     [Fact]
+    public async Task In_english_an_agent_without_an_extension_is_told_so_and_gets_no_call_controls()
+    {
+        var page = await site.NewPageAsync();
+        await page.GotoAsync("/account/login");
+        await page.GetByLabel("用户名").FillAsync("agent2"); // an agent, but not bound to an extension here
+        await page.GetByLabel("密码").FillAsync(CallCenterSite.DemoPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
+        await page.WaitForURLAsync(StaffUrl());
+        await page.GetByRole(AriaRole.Link, new() { Name = "English" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Agent workbench" }).First.ClickAsync();
+        await page.WaitForURLAsync(WorkbenchUrl());
+
+        Assert.Equal("en", await page.Locator("html").GetAttributeAsync("lang"));
+        await page.GetByRole(AriaRole.Heading, new() { Name = "Agent workbench" }).WaitForAsync();
+        Assert.Contains("no phone extension", await page.Locator("#no-extension").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("#state-ready").CountAsync());
+        Assert.Equal("Queue board", (await page.Locator("#queue-board-title").InnerTextAsync()).Trim());
+    }
+
+    [Fact]
     public async Task Staff_without_an_agent_role_do_not_get_the_workbench()
     {
         var page = await site.NewPageAsync();
