@@ -1,9 +1,19 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Hotline.EndToEnd.Tests.Infrastructure;
+using Hotline.Federation.Contracts;
+using Hotline.Identity;
+using Hotline.ServiceDefaults;
+using Hotline.SharedKernel;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Wolverine;
+using Wolverine.Runtime.Serialization;
 using Xunit.Abstractions;
 using E2EPoller = Hotline.EndToEnd.Tests.Infrastructure.Poller;
 
@@ -114,6 +124,30 @@ public sealed class RealFederationFixture : IAsyncLifetime
             }
         }, TimeSpan.FromMinutes(2), $"{info.NodeId} ready after restart");
         return node;
+    }
+
+    /// <summary>
+    /// A peer token for <paramref name="peerId"/>'s inbox, obtained exactly as node <paramref name="asNode"/> obtains it:
+    /// the node's own configuration (read from its process environment) and its client-assertion key in the data folder
+    /// (private_key_jwt against the peer's IdP).
+    /// </summary>
+    public async Task<string> PeerTokenAsync(string asNode, string peerId)
+    {
+        var pid = PidOf(asNode);
+        var cwd = new DirectoryInfo($"/proc/{pid}/cwd").ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Repository.Root;
+        var settings = NodeProcess.EnvironmentOf(pid).ToDictionary(e => e.Key.Replace("__", ":", StringComparison.Ordinal), e => (string?)e.Value);
+        if (settings.GetValueOrDefault("Storage:DataDirectory") is { } data)
+        {
+            settings["Storage:DataDirectory"] = Path.GetFullPath(data, cwd);
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection().AddLogging();
+        services.AddOptions<NodeOptions>().Bind(configuration.GetSection(NodeOptions.SectionName));
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName));
+        services.AddPeerTokens(configuration);
+        await using var provider = services.BuildServiceProvider();
+        return await provider.GetRequiredService<IPeerTokenProvider>().GetTokenAsync(peerId, CancellationToken.None);
     }
 
     /// <summary>A staff token from the node's own IdP (the demo client in federation.json).</summary>
@@ -263,7 +297,8 @@ public sealed class NodeProcess : IAsyncDisposable
 /// <summary>
 /// Issue 4 "Done means", with real processes: kill -9 the city while an assignment is in flight and restart it →
 /// delivered exactly once; the province down for a minute while the city keeps accepting cases → every report arrives
-/// after it returns. Counts are printed (sent, delivered, duplicates discarded, lost).
+/// after it returns; the same 交办 delivered twice more → one case. Counts are printed (sent, delivered, duplicates
+/// discarded, lost).
 /// </summary>
 [Trait("Category", "RealProcesses")]
 public sealed class RealProcessFaultTests(RealFederationFixture fixture, ITestOutputHelper output) : IClassFixture<RealFederationFixture>
@@ -276,6 +311,7 @@ public sealed class RealProcessFaultTests(RealFederationFixture fixture, ITestOu
     public async Task Kill_9_of_the_city_with_an_assignment_in_flight_then_restart_delivers_it_exactly_once()
     {
         using var ministry = await fixture.StaffClientAsync("100000");
+        var appliedBefore = await CityCounterAsync("applied");
         using var created = await ministry.PostAsJsonAsync("/api/v1/assignments", new
         {
             targetNode = "440300", type = "complaint", description = "进程被强杀时在途的交办件：某出租车公司拒载", deadline = DateTimeOffset.UtcNow.AddDays(5),
@@ -304,15 +340,96 @@ public sealed class RealProcessFaultTests(RealFederationFixture fixture, ITestOu
             var list = await ministry.GetFromJsonAsync<JsonObject>("/api/v1/cases?node=440300&take=500");
             return list!["items"]!.AsArray().Any(i => i!["caseNumber"]!.GetValue<string>() == handlerCase) ? list : null;
         }, TimeSpan.FromMinutes(2), $"{handlerCase} reported up to the ministry");
-        var assignedCases = reported["items"]!.AsArray().Count(i => i!["channel"]!.GetValue<string>() == "assignment");
+        var assignedCases = reported["items"]!.AsArray().Count(i => i!["channel"]!.GetValue<string>() == "assignment"
+            && i["caseNumber"]!.GetValue<string>() == handlerCase);
+        var assignedTotal = reported["items"]!.AsArray().Count(i => i!["channel"]!.GetValue<string>() == "assignment");
 
+        var applied = await CityCounterAsync("applied") - appliedBefore;
+        output.WriteLine($"kill -9: sent=1 delivered={assignedCases} (city applied={applied}) duplicatesDiscarded={await CityCounterAsync("duplicates")} " +
+                         $"lost={1 - assignedCases}; handler case {handlerCase}; 交办 cases of the city at the ministry: {assignedTotal}");
+        Assert.Equal(1, assignedCases);
+        Assert.Equal(1, applied);
+    }
+
+    /// <summary>
+    /// The same 交办 delivered twice more to the city's inbox, by the province's own credentials: once as a new envelope
+    /// (a redelivery the transport cannot recognise, e.g. after a lost acknowledgement) and that envelope again (same
+    /// envelope id). The city keeps ONE case: the new envelope is discarded as a duplicate by the domain (intake is
+    /// idempotent by origin), the repeated envelope by Wolverine's durable inbox.
+    /// </summary>
+    [Fact]
+    public async Task The_same_assignment_delivered_twice_more_straight_to_the_city_inbox_leaves_one_case()
+    {
+        using var ministry = await fixture.StaffClientAsync("100000");
+        // The first 交办 of a fresh federation compiles its handlers on every node: slow on a loaded machine.
+        ministry.Timeout = TimeSpan.FromMinutes(2);
+        var deadline = DateTimeOffset.UtcNow.AddDays(5);
+        const string description = "重复投递测试：同一交办件送达两次";
+        using var created = await ministry.PostAsJsonAsync("/api/v1/assignments", new { targetNode = "440300", type = "complaint", description, deadline });
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        var caseNumber = (await created.Content.ReadFromJsonAsync<JsonObject>())!["caseNumber"]!.GetValue<string>();
+        var view = await E2EPoller.UntilAsync(async () =>
+        {
+            var v = await ministry.GetFromJsonAsync<JsonObject>($"/api/v1/assignments/{caseNumber}");
+            return v?["handlerCaseNumber"] is JsonValue ? v : null;
+        }, TimeSpan.FromMinutes(3), $"the city's case for {caseNumber}");
+        var handlerCase = view["handlerCaseNumber"]!.GetValue<string>();
+        var appliedBefore = await CityCounterAsync("applied");
+        var duplicatesBefore = await CityCounterAsync("duplicates");
+
+        // The same 交办 again, as the province forwards it (its own peer token for the city's IdP).
+        var token = await fixture.PeerTokenAsync("440000", "440300");
+        var again = new CaseAssigned(caseNumber, NodeOptions.NationalId, "440300", Guid.NewGuid(), "complaint", description, deadline,
+            DateTimeOffset.UtcNow, "officer");
+        var body = EnvelopeSerializer.Serialize(new List<Envelope>
+        {
+            new()
+            {
+                Id = Guid.NewGuid(),
+                MessageType = "case-assigned.V1",
+                ContentType = "application/json",
+                Data = JsonSerializer.SerializeToUtf8Bytes(again, new JsonSerializerOptions(JsonSerializerDefaults.Web)),
+                Source = "hotline-440000",
+                SentAt = DateTimeOffset.UtcNow,
+            },
+        });
+        var posts = new List<HttpStatusCode>();
+        for (var i = 0; i < 2; i++)
+        {
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("binary/wolverine-envelopes");
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(fixture.NodeUrl("440300"), "/_wolverine/batch/federation")) { Content = content };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await fixture.Http.SendAsync(request);
+            posts.Add(response.StatusCode);
+            Assert.True(response.IsSuccessStatusCode, $"the city's inbox refused the province's envelope: {response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        await E2EPoller.UntilAsync(async () => await CityCounterAsync("duplicates") > duplicatesBefore, TimeSpan.FromMinutes(2),
+            "the redelivered 交办 discarded as a duplicate at the city");
+
+        // Whatever the city did with the redelivery has reached the ministry by now: the case list still holds ONE case.
+        var list = await E2EPoller.UntilAsync(async () =>
+        {
+            var l = await ministry.GetFromJsonAsync<JsonObject>("/api/v1/cases?node=440300&take=500");
+            return l!["items"]!.AsArray().Any(x => x!["caseNumber"]!.GetValue<string>() == handlerCase) ? l : null;
+        }, TimeSpan.FromMinutes(2), $"{handlerCase} at the ministry");
+        var matching = list["items"]!.AsArray().Count(x => x!["channel"]!.GetValue<string>() == "assignment"
+            && x["title"]?.GetValue<string>() is { } title && title.Contains("重复投递测试", StringComparison.Ordinal));
+        var applied = await CityCounterAsync("applied") - appliedBefore;
+        var duplicates = await CityCounterAsync("duplicates") - duplicatesBefore;
+        output.WriteLine($"duplicate delivery: sent=1 (+2 redeliveries: {string.Join(", ", posts.Select(p => (int)p))}) delivered={matching} " +
+                         $"applied={applied} duplicatesDiscarded={duplicates} (the repeated envelope id dropped by the inbox) lost={1 - matching}; case {handlerCase}");
+        Assert.Equal(1, matching);
+        Assert.Equal(0, applied);
+        Assert.Equal(1, duplicates);
+    }
+
+    private async Task<long> CityCounterAsync(string name)
+    {
         using var cityStaff = await fixture.StaffClientAsync("440300");
         var counters = (await cityStaff.GetFromJsonAsync<JsonObject>("/api/v1/federation/queues"))!["counters"]!.AsObject();
-        long Counter(string name) => counters[name]?.GetValue<long>() ?? 0;
-        output.WriteLine($"kill -9: sent=1 delivered={assignedCases} (city applied={Counter("applied")}) duplicatesDiscarded={Counter("duplicates")} " +
-                         $"lost={1 - assignedCases}; handler case {handlerCase}");
-        Assert.Equal(1, assignedCases);
-        Assert.Equal(1, Counter("applied"));
+        return counters[name]?.GetValue<long>() ?? 0;
     }
 
     [Fact]
