@@ -7,7 +7,8 @@ using Microsoft.Extensions.Logging;
 namespace Hotline.Benchmarks.Telephony;
 
 /// <summary>
-/// Runs the SIP engine alone for load tests: <c>sip-engine --udp 127.0.0.1:5090 [--record true|false] [--data DIR]</c>.
+/// Runs the SIP engine alone for load tests: <c>sip-engine --udp 127.0.0.1:5090 [--record true|false] [--data DIR]
+/// [--extensions N]</c> (extensions 8001…8000+N, password "bench"; default 1).
 /// Prints READY, then a stats line every 5 s (active calls, RTP packets and loss, memory, allocated bytes and CPU per call,
 /// GC pauses and collections) until stdin closes; with HOTLINE_ALLOC_PROFILE=1 the sampled allocations by type at the end.
 /// </summary>
@@ -33,7 +34,9 @@ internal static class SipEngineCommand
             RtpPortPoolSize = int.Parse(Arg("--rtp-pool", "2500"), CultureInfo.InvariantCulture),
             WrapUpSeconds = 0,
             RingTimeoutSeconds = 30,
-            Extensions = [new SipExtension { Extension = "8001", Password = "bench" }],
+            Extensions = Enumerable.Range(1, int.Parse(Arg("--extensions", "1"), CultureInfo.InvariantCulture))
+                .Select(i => new SipExtension { Extension = (8000 + i).ToString(CultureInfo.InvariantCulture), Password = "bench" })
+                .ToList(),
         };
         using var sampler = Environment.GetEnvironmentVariable("HOTLINE_ALLOC_PROFILE") == "1" ? new AllocationSampler() : null;
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));

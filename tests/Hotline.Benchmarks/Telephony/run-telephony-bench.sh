@@ -4,11 +4,13 @@
 #      → our B2BUA (call to a registered extension, both legs anchored and recorded) → SIPp UAS.
 #   B. concurrent bridged + recorded G.711 calls through the B2BUA with RTP both ways (UAC streams A-law, UAS echoes).
 # Usage: run-telephony-bench.sh [rate=1000] [seconds=60] [concurrent=500] [hold_seconds=300]
+# Env: ONLY=direct,kamailio,b2bua,media (parts to run); MEDIA_UAS=4 (part B: SIPp UAS echo processes, extensions 8001…800N).
 # Only processes this script started are stopped (by PID).
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
 ROOT=$PWD
 RATE=${1:-1000}; SECS=${2:-60}; CONC=${3:-500}; HOLD=${4:-300}
+MEDIA_UAS=${MEDIA_UAS:-4}; [ "$MEDIA_UAS" -ge 1 ] 2>/dev/null || { echo "MEDIA_UAS must be a positive number"; exit 1; }
 HERE=$ROOT/tests/Hotline.Benchmarks/Telephony
 OUT=$ROOT/artifacts/bench/telephony/$(date -u +%Y%m%d-%H%M%S); mkdir -p "$OUT"
 BENCH=$ROOT/tests/Hotline.Benchmarks/bin/Release/net10.0/Hotline.Benchmarks.dll
@@ -54,16 +56,17 @@ start_engine() { # port record
   # instead of the adaptive ones that shrink them), concurrent, 64 MB gen0 budget. Each can be overridden to compare:
   # ENGINE_GC_SERVER=0|1, ENGINE_GC_DATAS=0|1, ENGINE_GC_GEN0=<hex bytes> (empty = runtime default).
   DOTNET_gcServer=${ENGINE_GC_SERVER:-1} DOTNET_GCDynamicAdaptationMode=${ENGINE_GC_DATAS:-0} \
-  DOTNET_GCgen0size=${ENGINE_GC_GEN0-0x4000000} dotnet "$BENCH" sip-engine --udp "127.0.0.1:$port" --record "$2" --data "$OUT/engine-data" <"$OUT/engine.in" >"$OUT/engine-$port.log" 2>&1 &
+  DOTNET_GCgen0size=${ENGINE_GC_GEN0-0x4000000} dotnet "$BENCH" sip-engine --udp "127.0.0.1:$port" --record "$2" --extensions "$MEDIA_UAS" --data "$OUT/engine-data" <"$OUT/engine.in" >"$OUT/engine-$port.log" 2>&1 &
   PIDS+=($!); ENGINE_PID=$!
   exec 9>"$OUT/engine.in" # the engine runs until this end of its stdin closes
   for _ in $(seq 1 100); do grep -q READY "$OUT/engine-$port.log" 2>/dev/null && return; sleep 0.2; done
   echo "engine did not start"; cat "$OUT/engine-$port.log"; exit 1
 }
 
-register_uas() { # engine_port uas_port
-  sipp "127.0.0.1:$1" -sf $ROOT/tests/Hotline.Sip.Tests/Scenarios/register.xml -m 1 -p "$2" -s 8001 -au 8001 -ap bench \
-    "${SIPP_COMMON[@]}" -timeout 10s >"$OUT/register.log" 2>&1 || { echo "register failed"; cat "$OUT/register.log"; exit 1; }
+register_uas() { # engine_port uas_port [extension=8001] (the engine knows 8001…8000+MEDIA_UAS, password "bench")
+  local ext=${3:-8001}
+  sipp "127.0.0.1:$1" -sf $ROOT/tests/Hotline.Sip.Tests/Scenarios/register.xml -m 1 -p "$2" -s "$ext" -au "$ext" -ap bench \
+    "${SIPP_COMMON[@]}" -timeout 10s >"$OUT/register-$ext.log" 2>&1 || { echo "register $ext failed"; cat "$OUT/register-$ext.log"; exit 1; }
 }
 
 # Runs the load UAC, prints: name offered_cps achieved_cps successful failed p50_ms p99_ms max_ms
@@ -120,22 +123,33 @@ if [[ ,$ONLY, == *,b2bua,* ]]; then
   grep STATS "$OUT/engine-$ENGINE.log" | tail -1 | tee -a "$OUT/summary.txt"
 fi
 
-# B: concurrent bridged and recorded calls with RTP both ways
+# B: concurrent bridged and recorded calls with RTP both ways. The agent side is MEDIA_UAS SIPp UAS processes, each
+# registered as its own extension (8001…800N) with its own RTP echo port; the UAC goes round the extensions (-inf CSV,
+# SEQUENTIAL), so each echo socket carries 1/N of the streams (one SIPp echoing 25,000 packets/s on one socket and one
+# thread dropped them in the kernel: the load generator, not the engine, was the limit).
 if [[ ,$ONLY, == *,media,* && "$CONC" -gt 0 ]]; then
   kill "${PIDS[-1]}"; unset 'PIDS[-1]'
-  UAS=$(free_port); register_uas "$ENGINE" "$UAS"; start_uas "$UAS" -rtp_echo -mp "$(free_media_port)"
-  UAS_PID=${PIDS[-1]}
-  ENGINE_DROPS0=$(udp_drops "$ENGINE_PID")
   mkdir -p "$OUT/media"
+  echo SEQUENTIAL >"$OUT/media/agents.csv"
+  UAS_PIDS=()
+  for i in $(seq 1 "$MEDIA_UAS"); do
+    UAS=$(free_port); register_uas "$ENGINE" "$UAS" $((8000 + i)); start_uas "$UAS" -rtp_echo -mp "$(free_media_port)"
+    UAS_PIDS+=("${PIDS[-1]}"); echo "$((8000 + i));" >>"$OUT/media/agents.csv"
+  done
+  ENGINE_DROPS0=$(udp_drops "$ENGINE_PID")
   sox -n -r 8000 -c 1 -t al "$OUT/media/caller.al" synth 10 sine 300-900 >/dev/null 2>&1
-  (cd "$OUT/media" && sipp "127.0.0.1:$ENGINE" -sf "$HERE/bench-uac-media.xml" -s 8001 -p "$(free_port)" \
+  (cd "$OUT/media" && sipp "127.0.0.1:$ENGINE" -sf "$HERE/bench-uac-media.xml" -inf agents.csv -p "$(free_port)" \
  -r 50 -l "$CONC" -m "$CONC" -d $((HOLD * 1000)) -mp "$(free_media_port)" \
       "${SIPP_COMMON[@]}" -trace_stat -fd 10 -timeout $((HOLD + 120))s >uac.log 2>&1)
   ok=$(grep -E "Successful call" "$OUT/media/uac.log" | tail -1 | awk -F'|' '{gsub(/ /,"",$3); print $3}')
   failed=$(grep -E "Failed call" "$OUT/media/uac.log" | tail -1 | awk -F'|' '{gsub(/ /,"",$3); print $3}')
   echo "media     concurrent=$CONC hold=${HOLD}s ok=$ok failed=$failed" | tee -a "$OUT/summary.txt"
-  echo "media     udp drops (socket buffer full): engine=$(( $(udp_drops "$ENGINE_PID") - ENGINE_DROPS0 )) sipp-uas-echo=$(udp_drops "$UAS_PID")" \
-    "(the UAC does not read the RTP it is sent, so its drops say nothing)" | tee -a "$OUT/summary.txt"
+  echo_sum=0; echo_each=""; i=0
+  for p in "${UAS_PIDS[@]}"; do
+    i=$((i + 1)); d=$(udp_drops "$p"); echo_sum=$((echo_sum + d)); echo_each="$echo_each${echo_each:+/}$((8000 + i)):$d"
+  done
+  echo "media     udp drops (socket buffer full): engine=$(( $(udp_drops "$ENGINE_PID") - ENGINE_DROPS0 )) sipp-uas-echo=$echo_sum" \
+    "(x$MEDIA_UAS processes: $echo_each) (the UAC does not read the RTP it is sent, so its drops say nothing)" | tee -a "$OUT/summary.txt"
   grep STATS "$OUT/engine-$ENGINE.log" | awk 'NR%6==1' | tee -a "$OUT/summary.txt"
   # Steady state (every call up): engine CPU per call per 20 ms tick from cpuMs deltas, loss from the counters' deltas.
   grep STATS "$OUT/engine-$ENGINE.log" | grep " active=$CONC " | awk -v conc="$CONC" '
