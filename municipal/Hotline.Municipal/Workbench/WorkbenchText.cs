@@ -1,7 +1,7 @@
 namespace Hotline.Municipal.Workbench;
 
 /// <summary>Marker for the agent workbench's texts (WorkbenchText.resx: zh-CN, the default; WorkbenchText.en.resx: English).</summary>
-public sealed class WorkbenchText
+internal sealed class WorkbenchText
 {
     private WorkbenchText()
     {
