@@ -61,6 +61,7 @@ public static class GatewayExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.Use(SecurityHeaders);
+        app.Use(InternalOnly);
         app.UseRateLimiter();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") })
             .DisableRateLimiting();
@@ -73,6 +74,24 @@ public static class GatewayExtensions
         }));
         app.MapReverseProxy();
         return app;
+    }
+
+    /// <summary>
+    /// Keeps the nodes' operator-only endpoints off the edge: <c>/metrics</c> (Prometheus scrapes each node on its own
+    /// address) is 404 at the gateway, both as <c>/metrics</c> (the national portal) and as <c>/{regionCode}/metrics</c>.
+    /// </summary>
+    private static Task InternalOnly(HttpContext context, Func<Task> next)
+    {
+        var path = context.Request.Path.Value ?? string.Empty;
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var rest = segments.Length > 0 && segments[0].Length == 6 && segments[0].All(char.IsAsciiDigit) ? segments[1..] : segments;
+        if (rest.Length > 0 && string.Equals(rest[0], "metrics", StringComparison.OrdinalIgnoreCase))
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        }
+
+        return next();
     }
 
     private static Task SecurityHeaders(HttpContext context, Func<Task> next)

@@ -116,6 +116,23 @@ public sealed class FederationTests(FederationFixture fixture)
     }
 
     [Fact]
+    public async Task Node_metrics_are_scraped_on_the_node_and_not_served_at_the_edge()
+    {
+        using var direct = await Http.GetAsync(new Uri(fixture.NodeUrl("440300"), "/metrics"));
+        Assert.Equal(HttpStatusCode.OK, direct.StatusCode);
+
+        foreach (var path in new[] { "/metrics", "/440300/metrics", "/440300/METRICS", "/100000/metrics/" })
+        {
+            using var edge = await Http.GetAsync(new Uri(fixture.Gateway, path));
+            Assert.True(edge.StatusCode == HttpStatusCode.NotFound, $"{path}: {edge.StatusCode}");
+        }
+
+        // The rest of the region still passes.
+        using var node = await Http.GetAsync(new Uri(fixture.Gateway, "/440300/api/v1/node"));
+        Assert.Equal(HttpStatusCode.OK, node.StatusCode);
+    }
+
+    [Fact]
     public async Task National_directory_lists_every_node_online_and_renders_the_page()
     {
         var directory = await Poller.UntilAsync(async () =>
