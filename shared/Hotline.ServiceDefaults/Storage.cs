@@ -4,8 +4,8 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql.EntityFrameworkCore.PostgreSQL;
 
 namespace Hotline.ServiceDefaults;
 
@@ -45,10 +45,10 @@ public sealed class StorageOptions
 }
 
 /// <summary>Registers a module's DbContext on the node's configured storage.</summary>
-public static partial class StorageExtensions
+public static class StorageExtensions
 {
-    /// <summary>How often the schema check at start is tried when PostgreSQL answers with a transient error.</summary>
-    private const int SchemaAttempts = 5;
+    /// <summary>How often the schema check at start is retried when PostgreSQL answers with a transient error.</summary>
+    private const int SchemaRetries = 4;
 
     private const string PostgresRequired = "Storage:Postgres is required when Storage:Provider is Postgres.";
     private const string DataDirectoryRequired = "Storage:DataDirectory is required.";
@@ -146,38 +146,11 @@ public static partial class StorageExtensions
             return;
         }
 
-        // A node started while PostgreSQL is busy (launcher scale mode under load) can meet a connect timeout: transient
-        // errors are retried with backoff (0.5, 1, 2, 4 s; logged), the fifth failure stops the start as before.
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await EnsurePostgresSchemaAsync(db, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception ex) when (attempt < SchemaAttempts && IsTransient(ex) && !cancellationToken.IsCancellationRequested)
-            {
-                var delay = TimeSpan.FromMilliseconds(500 << (attempt - 1));
-                if (db.GetInfrastructure().GetService(typeof(ILoggerFactory)) is ILoggerFactory loggers)
-                {
-                    LogSchemaRetry(loggers.CreateLogger(typeof(StorageExtensions)), db.GetType().Name, attempt, delay.TotalSeconds, ex);
-                }
-
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-            }
-        }
+        // A node started while PostgreSQL is busy (launcher scale mode under load) can meet a connect timeout: the
+        // provider's retrying strategy retries transient errors with backoff (logged by EF Core), then fails the start.
+        var strategy = new NpgsqlRetryingExecutionStrategy(db, SchemaRetries, TimeSpan.FromSeconds(4), errorCodesToAdd: null);
+        await strategy.ExecuteAsync(db, EnsurePostgresSchemaAsync, cancellationToken).ConfigureAwait(false);
     }
-
-    private static bool IsTransient(Exception? ex) => ex switch
-    {
-        null => false,
-        System.Data.Common.DbException { IsTransient: true } or TimeoutException => true,
-        _ => IsTransient(ex.InnerException),
-    };
-
-    [LoggerMessage(EventId = 120, Level = LogLevel.Warning,
-        Message = "Schema check of {Context} failed with a transient database error (attempt {Attempt}); retrying in {DelaySeconds} s")]
-    private static partial void LogSchemaRetry(ILogger logger, string context, int attempt, double delaySeconds, Exception exception);
 
     private static async Task EnsurePostgresSchemaAsync(DbContext db, CancellationToken cancellationToken)
     {

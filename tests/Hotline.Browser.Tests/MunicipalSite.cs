@@ -12,7 +12,7 @@ namespace Hotline.Browser.Tests;
 /// A municipal node on a real loopback socket (Kestrel, free port) and Debian's chromium driven by Playwright. The
 /// browser is never downloaded: Playwright's bundled node driver talks to /usr/bin/chromium.
 /// </summary>
-public sealed class MunicipalSite : IAsyncLifetime
+public class MunicipalSite : IAsyncLifetime
 {
     public const string DemoPassword = "Browser-Passw0rd-7";
     public const string ChromiumPath = "/usr/bin/chromium";
@@ -27,7 +27,7 @@ public sealed class MunicipalSite : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _factory = new Factory(_dataDirectory);
+        _factory = new Factory(ConfigureCity);
         _factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         _factory.StartServer();
         var addresses = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!;
@@ -55,29 +55,44 @@ public sealed class MunicipalSite : IAsyncLifetime
         {
             await _factory.DisposeAsync();
         }
+
+        try
+        {
+            System.IO.Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open; the temp folder is cleaned by the OS.
+        }
     }
 
     /// <summary>A fresh browser context (own cookies) with the site as base URL.</summary>
     public async Task<IPage> NewPageAsync()
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseAddress.ToString(), Locale = "en-US" });
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseAddress.ToString(), Locale = Locale });
         context.SetDefaultTimeout(15_000);
         return await context.NewPageAsync();
     }
 
-    private sealed class Factory(string dataDirectory) : WebApplicationFactory<Hotline.Municipal.Program>
+    /// <summary>The browser's language (Accept-Language) for new pages.</summary>
+    protected virtual string Locale => "en-US";
+
+    /// <summary>The city's settings: 深圳 with demo users on a private data folder.</summary>
+    protected virtual void ConfigureCity(IWebHostBuilder builder)
     {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseSetting("Node:Id", "440300");
-            builder.UseSetting("Node:Name", "深圳市");
-            builder.UseSetting("Node:Tier", "Municipal");
-            builder.UseSetting("Node:Parent", "440000");
-            builder.UseSetting("Storage:DataDirectory", dataDirectory);
-            builder.UseSetting("Logging:Format", "simple");
-            builder.UseSetting("Logging:LogLevel:Default", "Warning");
-            builder.UseSetting("Identity:Demo:Enabled", "true");
-            builder.UseSetting("Identity:Demo:Password", DemoPassword);
-        }
+        builder.UseSetting("Node:Id", "440300");
+        builder.UseSetting("Node:Name", "深圳市");
+        builder.UseSetting("Node:Tier", "Municipal");
+        builder.UseSetting("Node:Parent", "440000");
+        builder.UseSetting("Storage:DataDirectory", _dataDirectory);
+        builder.UseSetting("Logging:Format", "simple");
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.UseSetting("Identity:Demo:Enabled", "true");
+        builder.UseSetting("Identity:Demo:Password", DemoPassword);
+    }
+
+    private sealed class Factory(Action<IWebHostBuilder> configure) : WebApplicationFactory<Hotline.Municipal.Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder) => configure(builder);
     }
 }

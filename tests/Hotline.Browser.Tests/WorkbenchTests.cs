@@ -2,10 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Hotline.Browser.Tests;
@@ -155,73 +151,29 @@ public sealed partial class WorkbenchTests(CallCenterSite site, Xunit.Abstractio
 
 /// <summary>
 /// A city (深圳, in-process on a free loopback port) whose call center listens for SIP on a free loopback UDP port,
-/// with agent1 bound to extension 8001; agents start logged out when their phone registers. Chromium as in
-/// <see cref="MunicipalSite"/>.
+/// with agent1 bound to extension 8001; agents start logged out when their phone registers. Pages in zh-CN.
 /// </summary>
-public sealed class CallCenterSite : IAsyncLifetime
+public sealed class CallCenterSite : MunicipalSite
 {
-    public const string DemoPassword = "Browser-Passw0rd-7";
     public const string Extension = "8001";
     public const string ExtensionPassword = "Workbench-8001-secret";
 
-    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "hotline-browser-tests", Guid.NewGuid().ToString("N"));
-    private Factory? _factory;
-    private IPlaywright? _playwright;
+    public IPEndPoint SipEndPoint { get; } = new(IPAddress.Loopback, FreeUdpPort());
 
-    public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
+    protected override string Locale => "zh-CN";
 
-    public IPEndPoint SipEndPoint { get; private set; } = new(IPAddress.Loopback, 0);
-
-    public IBrowser Browser { get; private set; } = null!;
-
-    public async Task InitializeAsync()
+    protected override void ConfigureCity(IWebHostBuilder builder)
     {
-        SipEndPoint = new IPEndPoint(IPAddress.Loopback, FreeUdpPort());
-        _factory = new Factory(_dataDirectory, SipEndPoint);
-        _factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        _factory.StartServer();
-        var addresses = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!;
-        BaseAddress = new Uri(addresses.Addresses.First());
-
-        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
-        _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = MunicipalSite.ChromiumPath,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (Browser is not null)
-        {
-            await Browser.DisposeAsync();
-        }
-
-        _playwright?.Dispose();
-        if (_factory is not null)
-        {
-            await _factory.DisposeAsync();
-        }
-
-        try
-        {
-            System.IO.Directory.Delete(_dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A file still held open; the temp folder is cleaned by the OS.
-        }
-    }
-
-    /// <summary>A fresh browser context (own cookies) with the site as base URL.</summary>
-    public async Task<IPage> NewPageAsync()
-    {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseAddress.ToString(), Locale = "zh-CN" });
-        context.SetDefaultTimeout(15_000);
-        return await context.NewPageAsync();
+        base.ConfigureCity(builder);
+        builder.UseSetting("Sip:Udp", SipEndPoint.ToString());
+        builder.UseSetting("Sip:Tcp", string.Empty);
+        builder.UseSetting("Sip:Realm", "440300.12328.local");
+        builder.UseSetting("Sip:Extensions:0:Extension", Extension);
+        builder.UseSetting("Sip:Extensions:0:Password", ExtensionPassword);
+        builder.UseSetting("Sip:AgentsReadyOnRegister", "false");
+        builder.UseSetting("Sip:RingTimeoutSeconds", "120");
+        builder.UseSetting("AgentExtensions:Agents:0:User", "agent1");
+        builder.UseSetting("AgentExtensions:Agents:0:Extension", Extension);
     }
 
     private static int FreeUdpPort()
@@ -229,30 +181,5 @@ public sealed class CallCenterSite : IAsyncLifetime
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
-
-    private sealed class Factory(string dataDirectory, IPEndPoint sip) : WebApplicationFactory<Hotline.Municipal.Program>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseSetting("Node:Id", "440300");
-            builder.UseSetting("Node:Name", "深圳市");
-            builder.UseSetting("Node:Tier", "Municipal");
-            builder.UseSetting("Node:Parent", "440000");
-            builder.UseSetting("Storage:DataDirectory", dataDirectory);
-            builder.UseSetting("Logging:Format", "simple");
-            builder.UseSetting("Logging:LogLevel:Default", "Warning");
-            builder.UseSetting("Identity:Demo:Enabled", "true");
-            builder.UseSetting("Identity:Demo:Password", DemoPassword);
-            builder.UseSetting("Sip:Udp", sip.ToString());
-            builder.UseSetting("Sip:Tcp", string.Empty);
-            builder.UseSetting("Sip:Realm", "440300.12328.local");
-            builder.UseSetting("Sip:Extensions:0:Extension", Extension);
-            builder.UseSetting("Sip:Extensions:0:Password", ExtensionPassword);
-            builder.UseSetting("Sip:AgentsReadyOnRegister", "false");
-            builder.UseSetting("Sip:RingTimeoutSeconds", "120");
-            builder.UseSetting("AgentExtensions:Agents:0:User", "agent1");
-            builder.UseSetting("AgentExtensions:Agents:0:Extension", Extension);
-        }
     }
 }

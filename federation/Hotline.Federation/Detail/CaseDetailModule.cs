@@ -1,10 +1,9 @@
-using System.Net;
+using Hotline.ServiceDefaults;
 using Hotline.SharedKernel;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -54,16 +53,7 @@ internal static class CaseDetailModule
         var grpcUrl = builder.Configuration.GetSection(NodeOptions.SectionName).Get<GrpcNodeOptions>()?.GrpcUrl;
         if (grpcUrl is { Length: > 0 } && Uri.TryCreate(grpcUrl, UriKind.Absolute, out var grpc))
         {
-            // Listening in code replaces the configured URLs, so they are listened on here again, beside the h2c port.
-            builder.WebHost.ConfigureKestrel((context, kestrel) =>
-            {
-                foreach (var url in HttpUrls(context.Configuration))
-                {
-                    Listen(kestrel, url, HttpProtocols.Http1AndHttp2);
-                }
-
-                Listen(kestrel, grpc, HttpProtocols.Http2);
-            });
+            builder.WebHost.ListenAlsoOnH2c(grpc);
         }
 
         return builder;
@@ -78,51 +68,5 @@ internal static class CaseDetailModule
         }
 
         return app;
-    }
-
-    /// <summary>The node's ordinary URLs (<c>urls</c> / ASPNETCORE_URLS / --urls), default http://localhost:5000.</summary>
-    internal static IEnumerable<Uri> HttpUrls(IConfiguration configuration)
-    {
-        var urls = configuration["urls"];
-        if (string.IsNullOrWhiteSpace(urls))
-        {
-            yield return new Uri("http://localhost:5000");
-            yield break;
-        }
-
-        foreach (var part in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            // "http://*:5000" and "http://+:5000" are not URIs; they mean every address.
-            var normalized = part.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
-            if (Uri.TryCreate(normalized, UriKind.Absolute, out var uri))
-            {
-                yield return uri;
-            }
-        }
-    }
-
-    private static void Listen(KestrelServerOptions kestrel, Uri url, HttpProtocols protocols)
-    {
-        void Configure(ListenOptions o)
-        {
-            o.Protocols = protocols;
-            if (url.Scheme == Uri.UriSchemeHttps)
-            {
-                o.UseHttps();
-            }
-        }
-
-        if (url.Host == "localhost")
-        {
-            kestrel.ListenLocalhost(url.Port, Configure);
-        }
-        else if (IPAddress.TryParse(url.Host.Trim('[', ']'), out var address) && !address.Equals(IPAddress.Any) && !address.Equals(IPAddress.IPv6Any))
-        {
-            kestrel.Listen(address, url.Port, Configure);
-        }
-        else
-        {
-            kestrel.ListenAnyIP(url.Port, Configure);
-        }
     }
 }

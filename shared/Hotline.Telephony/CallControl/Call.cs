@@ -87,6 +87,9 @@ internal sealed class Call : IMediaTicker
 
     public DateTimeOffset Started { get; }
 
+    /// <summary>Where the call's recording is written once bridged, relative to the data folder; null when calls are not recorded.</summary>
+    public string? RecordingId => Options.RecordCalls ? FileId("recordings") : null;
+
     public string? Queue { get; private set; }
 
     public string IvrPath => _ivrPath.ToString();
@@ -358,7 +361,7 @@ internal sealed class Call : IMediaTicker
 
     private void StartVoicemailRecording()
     {
-        var path = Path.Combine(Options.DataDirectory, "voicemail", Started.ToString("yyyyMMdd", CultureInfo.InvariantCulture), SafeName(Id) + ".wav");
+        var path = Path.Combine(Options.DataDirectory, FileId("voicemail"));
         lock (_mediaGate)
         {
             _voicemail = new WavWriter(path, 1);
@@ -555,7 +558,7 @@ internal sealed class Call : IMediaTicker
     {
         if (Options.RecordCalls)
         {
-            var path = Path.Combine(Options.DataDirectory, "recordings", Started.ToString("yyyyMMdd", CultureInfo.InvariantCulture), SafeName(Id) + ".wav");
+            var path = Path.Combine(Options.DataDirectory, RecordingId!);
             lock (_mediaGate)
             {
                 // A call that ends before any audio leaves no empty file behind (and no disk operation; see benchmarks.md).
@@ -1090,6 +1093,10 @@ internal sealed class Call : IMediaTicker
             TelephonyLog.CallState(_center.Logger, Id, SharedKernel.Masking.Phone(Caller), state);
         }
     }
+
+    /// <summary>A file of this call under <paramref name="folder"/>: <c>{folder}/{UTC day it started}/{call id, unsafe characters as _}.wav</c>.</summary>
+    private string FileId(string folder) =>
+        string.Create(CultureInfo.InvariantCulture, $"{folder}/{Started:yyyyMMdd}/{SafeName(Id)}.wav");
 
     private static string SafeName(string id)
     {

@@ -134,7 +134,7 @@ internal sealed class CallCenter : IAsyncDisposable
     internal void Untrack(string callId) => _calls.TryRemove(callId, out _);
 
     public IReadOnlyList<CallSnapshot> Snapshot() =>
-        _calls.Values.Distinct().Select(c => new CallSnapshot(c.Id, c.Caller, c.AgentExtension, c.Queue, c.StateName, c.Started)).ToList();
+        _calls.Values.Distinct().Select(c => new CallSnapshot(c.Id, c.Caller, c.AgentExtension, c.Queue, c.StateName, c.Started, c.RecordingId)).ToList();
 
     /// <summary>Ends a call from CTI (BYE or final response to every leg); false when no such call is in progress.</summary>
     public bool HangUp(string callId)

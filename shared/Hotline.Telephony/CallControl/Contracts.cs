@@ -63,5 +63,10 @@ public sealed record AgentSnapshot(string Extension, AgentState State, string? R
 public sealed record QueueSnapshot(string Name, int Waiting, int LongestWaitSeconds, int Answered, int AnsweredWithin15s, int Abandoned,
     int Overflowed);
 
-/// <summary>A call in progress as CTI shows it.</summary>
-public sealed record CallSnapshot(string CallId, string Caller, string? Agent, string? Queue, string State, DateTimeOffset Started);
+/// <summary>
+/// A call in progress as CTI shows it. <paramref name="RecordingId"/> is where the call's recording is (or will be)
+/// kept, relative to telephony's data folder (<c>recordings/20261126/abc.wav</c>): the id a case links to; null when
+/// calls are not recorded.
+/// </summary>
+public sealed record CallSnapshot(string CallId, string Caller, string? Agent, string? Queue, string State, DateTimeOffset Started,
+    string? RecordingId);

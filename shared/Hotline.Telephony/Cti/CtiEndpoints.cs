@@ -15,7 +15,8 @@ internal sealed record QueueView(string Name, int Waiting, int LongestWaitSecond
 internal sealed record AgentView(string Extension, string State, string? Reason, bool Registered, int CallsAnswered, double TalkSeconds);
 
 /// <summary>A call in progress as the CTI API shows it.</summary>
-internal sealed record CallView(string CallId, string Caller, string? Agent, string? Queue, string State, DateTimeOffset Started);
+internal sealed record CallView(string CallId, string Caller, string? Agent, string? Queue, string State, DateTimeOffset Started,
+    string? RecordingId);
 
 /// <summary>Body of PUT /api/v1/cti/agents/{extension}/state.</summary>
 internal sealed record AgentStateRequest([property: JsonPropertyName("state")] string? State, [property: JsonPropertyName("reason")] string? Reason);
@@ -39,7 +40,7 @@ internal static class CtiEndpoints
             {
                 var full = CtiAccess.SeesFullNumbers(http.User);
                 return TypedResults.Ok(engine.Calls.Snapshot().Select(c =>
-                    new CallView(c.CallId, full ? c.Caller : Masking.Phone(c.Caller), c.Agent, c.Queue, c.State, c.Started)));
+                    new CallView(c.CallId, full ? c.Caller : Masking.Phone(c.Caller), c.Agent, c.Queue, c.State, c.Started, c.RecordingId)));
             })
             .WithName("GetCtiCalls").WithSummary("Calls in progress (caller masked by role).");
         cti.MapPost("/calls/{callId}/{action}", (string callId, string action, SipEngine engine) =>

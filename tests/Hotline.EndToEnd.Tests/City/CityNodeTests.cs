@@ -80,8 +80,8 @@ public sealed partial class CityNodeTests(FederationFixture fixture)
         });
         Assert.Equal(HttpStatusCode.BadRequest, refusedWithMarker.StatusCode);
 
-        var token = await TokenAsync(City);
-        var search = await GetJsonAsync(new Uri(CityUrl, $"/api/v1/cases?q={marker}"), token);
+        var token = await fixture.TokenAsync(City);
+        var search = await fixture.GetJsonAsync(new Uri(CityUrl, $"/api/v1/cases?q={marker}"), token);
         Assert.Equal(0, search["total"]!.GetValue<int>());
     }
 
@@ -89,7 +89,7 @@ public sealed partial class CityNodeTests(FederationFixture fixture)
     public async Task A_province_assignment_lands_at_the_city_as_a_jiaoban_case_and_the_city_reports_its_cases_up()
     {
         var marker = "E2E" + Guid.NewGuid().ToString("N")[..10];
-        var provinceToken = await TokenAsync(Province);
+        var provinceToken = await fixture.TokenAsync(Province);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(fixture.NodeUrl(Province), "/api/v1/assignments"))
         {
             Content = JsonContent.Create(new
@@ -109,23 +109,23 @@ public sealed partial class CityNodeTests(FederationFixture fixture)
         var assignment = (await assigned.Content.ReadFromJsonAsync<JsonObject>())!["caseNumber"]!.GetValue<string>();
         Assert.StartsWith(Province + "-", assignment, StringComparison.Ordinal);
 
-        var cityToken = await TokenAsync(City);
+        var cityToken = await fixture.TokenAsync(City);
         var local = await Poller.UntilAsync(async () =>
         {
-            var found = await GetJsonAsync(new Uri(CityUrl, $"/api/v1/cases?q={marker}"), cityToken);
+            var found = await fixture.GetJsonAsync(new Uri(CityUrl, $"/api/v1/cases?q={marker}"), cityToken);
             return found["items"]!.AsArray().FirstOrDefault()?.AsObject();
         }, TimeSpan.FromSeconds(180), "the 交办 case at 深圳");
         Assert.Equal("assignment", local["channel"]!.GetValue<string>());
         var cityCase = local["caseNumber"]!.GetValue<string>();
         Assert.Matches(CaseNumberPattern(), cityCase);
 
-        var detail = await GetJsonAsync(new Uri(CityUrl, $"/api/v1/cases/{cityCase}"), cityToken);
+        var detail = await fixture.GetJsonAsync(new Uri(CityUrl, $"/api/v1/cases/{cityCase}"), cityToken);
         Assert.Equal(Province, detail["source"]!["originNode"]!.GetValue<string>());
         Assert.Equal(assignment, detail["source"]!["originCaseNumber"]!.GetValue<string>());
 
         var reported = await Poller.UntilAsync(async () =>
         {
-            var listing = await GetJsonAsync(new Uri(fixture.NodeUrl(Province), $"/api/v1/cases?node={City}"), provinceToken);
+            var listing = await fixture.GetJsonAsync(new Uri(fixture.NodeUrl(Province), $"/api/v1/cases?node={City}"), provinceToken);
             return listing.ToJsonString().Contains(cityCase, StringComparison.Ordinal) ? listing : null;
         }, TimeSpan.FromSeconds(180), $"{cityCase} reported up to 广东省");
         Assert.DoesNotContain("13800138000", reported.ToJsonString(), StringComparison.Ordinal);
@@ -152,10 +152,10 @@ public sealed partial class CityNodeTests(FederationFixture fixture)
         Assert.Contains($"realm=\"{City}.12328.local\"", challenge.Header("WWW-Authenticate"), StringComparison.Ordinal);
         Assert.Equal(200, answer.Status);
 
-        var token = await TokenAsync(City);
+        var token = await fixture.TokenAsync(City);
         var agents = await Poller.UntilAsync(async () =>
         {
-            var list = await GetJsonAsync(new Uri(CityUrl, "/api/v1/cti/agents"), token);
+            var list = await fixture.GetJsonAsync(new Uri(CityUrl, "/api/v1/cti/agents"), token);
             return list.AsArray().Any(a => a!["extension"]!.GetValue<string>() == "8004" && a["registered"]!.GetValue<bool>()) ? list : null;
         }, TimeSpan.FromSeconds(10), "8004 registered in CTI");
         var listed = agents.AsArray().Select(a => a!["extension"]!.GetValue<string>()).ToList();
@@ -244,7 +244,7 @@ public sealed partial class CityNodeTests(FederationFixture fixture)
         using var anonymous = await Http.GetAsync(new Uri(CityUrl, "/api/v1/recordings/voicemail/20260101/x.wav"));
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
 
-        var token = await TokenAsync(City);
+        var token = await fixture.TokenAsync(City);
         foreach (var id in new[] { "voicemail/20260101/none.wav", "..%2F..%2Fidentity.db", "voicemail%2F..%2F..%2F..%2Fidentity.db" })
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(CityUrl, "/api/v1/recordings/" + id));
@@ -258,10 +258,10 @@ public sealed partial class CityNodeTests(FederationFixture fixture)
     public async Task A_demo_city_starts_with_a_year_of_history_filed_through_its_intake()
     {
         const string quietCity = "440100";
-        var token = await TokenAsync(quietCity);
+        var token = await fixture.TokenAsync(quietCity);
         var listing = await Poller.UntilAsync(async () =>
         {
-            var found = await GetJsonAsync(new Uri(fixture.NodeUrl(quietCity), "/api/v1/cases?pageSize=50"), token);
+            var found = await fixture.GetJsonAsync(new Uri(fixture.NodeUrl(quietCity), "/api/v1/cases?pageSize=50"), token);
             return found["total"]!.GetValue<int>() >= FederationFixture.DemoCasesPerCity ? found : null;
         }, TimeSpan.FromSeconds(180), "the demo history at 广州");
 
@@ -271,31 +271,6 @@ public sealed partial class CityNodeTests(FederationFixture fixture)
         var today = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8)).ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
         Assert.Contains(items, i => !i["caseNumber"]!.GetValue<string>().Contains($"-{today}-", StringComparison.Ordinal));
         Assert.All(items, i => Assert.StartsWith(quietCity + "-", i["caseNumber"]!.GetValue<string>(), StringComparison.Ordinal));
-    }
-
-    private async Task<string> TokenAsync(string node)
-    {
-        var client = fixture.Federation["demo"]!["clients"]!.AsArray().Single(c => c!["node"]!.GetValue<string>() == node)!;
-        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials",
-            ["client_id"] = client["clientId"]!.GetValue<string>(),
-            ["client_secret"] = client["clientSecret"]!.GetValue<string>(),
-        });
-        using var response = await Http.PostAsync(new Uri(fixture.NodeUrl(node), "/connect/token"), form);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"token request at {node} failed: {response.StatusCode} {body}");
-        return JsonNode.Parse(body)!["access_token"]!.GetValue<string>();
-    }
-
-    private async Task<JsonNode> GetJsonAsync(Uri url, string token)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var response = await Http.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"GET {url} answered {response.StatusCode}: {body}");
-        return JsonNode.Parse(body)!;
     }
 
     [GeneratedRegex(@"^440300-\d{8}-\d{6}$")]

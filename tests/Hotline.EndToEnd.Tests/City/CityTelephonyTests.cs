@@ -46,14 +46,14 @@ public sealed partial class CityTelephonyTests(FederationFixture fixture)
     [Fact]
     public async Task A_caller_with_no_agent_ready_overflows_to_voicemail_and_the_message_becomes_a_case_with_its_recording()
     {
-        var token = await TokenAsync();
-        var queues = await GetJsonAsync("/api/v1/cti/queues", token);
+        var token = await fixture.TokenAsync(City);
+        var queues = await fixture.GetJsonAsync(new Uri(CityUrl, "/api/v1/cti/queues"), token);
         Assert.Equal(["complaint", "general", "inquiry", "progress", "suggestion"],
             queues.AsArray().Select(q => q!["name"]!.GetValue<string>()).Order());
         var overflowedBefore = queues.AsArray().Single(q => q!["name"]!.GetValue<string>() == "suggestion")!["overflowed"]!.GetValue<int>();
 
         // No agent ready: every agent of the city signs out (an administrator may change anyone's state).
-        foreach (var agent in (await GetJsonAsync("/api/v1/cti/agents", token)).AsArray())
+        foreach (var agent in (await fixture.GetJsonAsync(new Uri(CityUrl, "/api/v1/cti/agents"), token)).AsArray())
         {
             var extension = agent!["extension"]!.GetValue<string>();
             using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(CityUrl, $"/api/v1/cti/agents/{extension}/state"))
@@ -65,7 +65,7 @@ public sealed partial class CityTelephonyTests(FederationFixture fixture)
             Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         }
 
-        Assert.DoesNotContain((await GetJsonAsync("/api/v1/cti/agents", token)).AsArray(), a => a!["state"]!.GetValue<string>() == "ready");
+        Assert.DoesNotContain((await fixture.GetJsonAsync(new Uri(CityUrl, "/api/v1/cti/agents"), token)).AsArray(), a => a!["state"]!.GetValue<string>() == "ready");
 
         var caller = "139" + Random.Shared.Next(10_000_000, 99_999_999).ToString(CultureInfo.InvariantCulture);
         var (exitCode, log) = await SippAsync(SipAddress, "voicemail-call.xml", TimeSpan.FromSeconds(90),
@@ -75,7 +75,7 @@ public sealed partial class CityTelephonyTests(FederationFixture fixture)
         // The call detail record names the case the voicemail became.
         var record = await Poller.UntilAsync(async () =>
         {
-            var records = await GetJsonAsync("/api/v1/cti/records", token);
+            var records = await fixture.GetJsonAsync(new Uri(CityUrl, "/api/v1/cti/records"), token);
             return records.AsArray().FirstOrDefault(r => r!["caller"]!.GetValue<string>() == caller && r["caseNumber"] is not null)?.AsObject();
         }, TimeSpan.FromSeconds(30), $"the call detail record of {caller} with its case");
         Assert.Equal("voicemail", record["outcome"]!.GetValue<string>());
@@ -85,11 +85,11 @@ public sealed partial class CityTelephonyTests(FederationFixture fixture)
         var caseNumber = record["caseNumber"]!.GetValue<string>();
         Assert.Matches($"^{City}-\\d{{8}}-\\d{{6}}$", caseNumber);
 
-        var after = await GetJsonAsync("/api/v1/cti/queues", token);
+        var after = await fixture.GetJsonAsync(new Uri(CityUrl, "/api/v1/cti/queues"), token);
         Assert.Equal(overflowedBefore + 1, after.AsArray().Single(q => q!["name"]!.GetValue<string>() == "suggestion")!["overflowed"]!.GetValue<int>());
 
         // An administrator sees the case in full; a handler (承办人) sees the caller's number masked.
-        var detail = (await GetJsonAsync($"/api/v1/cases/{caseNumber}", token)).AsObject();
+        var detail = (await fixture.GetJsonAsync(new Uri(CityUrl, $"/api/v1/cases/{caseNumber}"), token)).AsObject();
         Assert.Equal("voicemail", detail["channel"]!.GetValue<string>());
         Assert.Equal("suggestion", detail["type"]!.GetValue<string>());
         Assert.Equal(caller, detail["phone"]!.GetValue<string>());
@@ -204,31 +204,6 @@ public sealed partial class CityTelephonyTests(FederationFixture fixture)
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
-
-    private async Task<string> TokenAsync()
-    {
-        var client = fixture.Federation["demo"]!["clients"]!.AsArray().Single(c => c!["node"]!.GetValue<string>() == City)!;
-        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials",
-            ["client_id"] = client["clientId"]!.GetValue<string>(),
-            ["client_secret"] = client["clientSecret"]!.GetValue<string>(),
-        });
-        using var response = await Http.PostAsync(new Uri(CityUrl, "/connect/token"), form);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"token request failed: {response.StatusCode} {body}");
-        return JsonNode.Parse(body)!["access_token"]!.GetValue<string>();
-    }
-
-    private async Task<JsonNode> GetJsonAsync(string path, string token)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(CityUrl, path));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var response = await Http.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"GET {path} answered {response.StatusCode}: {body}");
-        return JsonNode.Parse(body)!;
     }
 
     /// <summary>A cookie session of a demo user, signed in through the login form (antiforgery included).</summary>

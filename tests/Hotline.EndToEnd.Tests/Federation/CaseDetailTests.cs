@@ -21,31 +21,6 @@ public sealed class CaseDetailTests(FederationFixture fixture)
 
     private HttpClient Http => fixture.Http;
 
-    private async Task<string> TokenAsync(string node)
-    {
-        var client = fixture.Federation["demo"]!["clients"]!.AsArray().Single(c => c!["node"]!.GetValue<string>() == node)!;
-        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials",
-            ["client_id"] = client["clientId"]!.GetValue<string>(),
-            ["client_secret"] = client["clientSecret"]!.GetValue<string>(),
-        });
-        using var response = await Http.PostAsync(new Uri(fixture.NodeUrl(node), "/connect/token"), form);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"token request at {node} failed: {response.StatusCode} {body}");
-        return JsonNode.Parse(body)!["access_token"]!.GetValue<string>();
-    }
-
-    private async Task<JsonNode> GetJsonAsync(Uri url, string token)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var response = await Http.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {url}: {(int)response.StatusCode} {body}");
-        return JsonNode.Parse(body)!;
-    }
-
     [Fact]
     public async Task The_ministry_reads_a_shenzhen_case_masked_and_shenzhen_audits_the_read()
     {
@@ -59,8 +34,8 @@ public sealed class CaseDetailTests(FederationFixture fixture)
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var number = (await created.Content.ReadFromJsonAsync<JsonObject>())!["caseNumber"]!.GetValue<string>();
 
-        var ministry = await TokenAsync("100000");
-        var detail = await GetJsonAsync(new Uri(fixture.NodeUrl("100000"), $"/api/v1/federation/cases/{number}/detail?reason=E2E督查"), ministry);
+        var ministry = await fixture.TokenAsync("100000");
+        var detail = await fixture.GetJsonAsync(new Uri(fixture.NodeUrl("100000"), $"/api/v1/federation/cases/{number}/detail?reason=E2E督查"), ministry);
         Assert.Equal(number, detail["caseNumber"]!.GetValue<string>());
         Assert.Equal("440300", detail["node"]!.GetValue<string>());
         var masked = detail["callerMasked"]!.GetValue<string>();
@@ -70,14 +45,14 @@ public sealed class CaseDetailTests(FederationFixture fixture)
         Assert.Equal(["100000", "440000", "440300"], detail["via"]!.AsArray().Select(v => v!.GetValue<string>()).ToArray());
         Assert.NotEmpty(detail["timeline"]!.AsArray());
 
-        var city = await TokenAsync("440300");
-        var audit = (await GetJsonAsync(new Uri(fixture.NodeUrl("440300"), $"/api/v1/cases/{number}/audit"), city)).AsArray();
+        var city = await fixture.TokenAsync("440300");
+        var audit = (await fixture.GetJsonAsync(new Uri(fixture.NodeUrl("440300"), $"/api/v1/cases/{number}/audit"), city)).AsArray();
         var read = Assert.Single(audit, a => a!["action"]!.GetValue<string>() == "case.read.superior");
         Assert.StartsWith("node:100000/", read!["actor"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Contains("E2E督查", read["detail"]!.GetValue<string>(), StringComparison.Ordinal);
 
         // 江苏 is no superior of 深圳.
-        var jiangsu = await TokenAsync("320000");
+        var jiangsu = await fixture.TokenAsync("320000");
         using var refused = new HttpRequestMessage(HttpMethod.Get, new Uri(fixture.NodeUrl("320000"), $"/api/v1/federation/cases/{number}/detail"));
         refused.Headers.Authorization = new AuthenticationHeaderValue("Bearer", jiangsu);
         using var forbidden = await Http.SendAsync(refused);
@@ -111,7 +86,7 @@ public sealed class CaseDetailTests(FederationFixture fixture)
         Assert.Equal(nameof(StatusCode.Unauthenticated), anonymous);
 
         // A staff token of the city is valid there but names no federation node: the city's service refuses it.
-        var staff = await TokenAsync("440300");
+        var staff = await fixture.TokenAsync("440300");
         var denied = await Assert.ThrowsAsync<RpcException>(async () => await client.GetCaseDetailAsync(request,
             new Metadata { { "x-hotline-node", "440300" }, { "authorization", "Bearer " + staff } }));
         Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);

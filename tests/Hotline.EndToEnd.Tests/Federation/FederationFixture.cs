@@ -56,6 +56,39 @@ public sealed class FederationFixture : IAsyncLifetime
         Federation = await Launcher.WaitForFederationAsync(TimeSpan.FromMinutes(5));
     }
 
+    /// <summary>A token of <paramref name="node"/>'s demo API client (client credentials, from federation.json).</summary>
+    public Task<string> TokenAsync(string node)
+    {
+        var client = Federation["demo"]!["clients"]!.AsArray().Single(c => c!["node"]!.GetValue<string>() == node)!;
+        return ClientCredentialsAsync(NodeUrl(node), client["clientId"]!.GetValue<string>(), client["clientSecret"]!.GetValue<string>());
+    }
+
+    /// <summary>A client-credentials token from the IdP at <paramref name="node"/>.</summary>
+    public async Task<string> ClientCredentialsAsync(Uri node, string clientId, string clientSecret)
+    {
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = clientId,
+            ["client_secret"] = clientSecret,
+        });
+        using var response = await Http.PostAsync(new Uri(node, "/connect/token"), form);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"token request at {node} failed: {response.StatusCode} {body}");
+        return JsonNode.Parse(body)!["access_token"]!.GetValue<string>();
+    }
+
+    /// <summary>GETs <paramref name="url"/> with a bearer token; asserts 200 and returns the JSON.</summary>
+    public async Task<JsonNode> GetJsonAsync(Uri url, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var response = await Http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.OK, $"GET {url}: {(int)response.StatusCode} {body}");
+        return JsonNode.Parse(body)!;
+    }
+
     /// <summary>The national directory as JSON nodes keyed by id.</summary>
     public async Task<Dictionary<string, JsonNode>> NationalDirectoryAsync()
     {

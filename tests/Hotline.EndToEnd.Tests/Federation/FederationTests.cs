@@ -173,7 +173,7 @@ public sealed class FederationTests(FederationFixture fixture)
 
         // The national demo client is staff (admin, officer), not a node: refused.
         var client = fixture.Federation["demo"]!["clients"]!.AsArray().Single(c => c!["node"]!.GetValue<string>() == "100000")!;
-        var token = await ClientCredentialsAsync(national, client["clientId"]!.GetValue<string>(), client["clientSecret"]!.GetValue<string>());
+        var token = await fixture.ClientCredentialsAsync(national, client["clientId"]!.GetValue<string>(), client["clientSecret"]!.GetValue<string>());
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(national, "/api/v1/directory/heartbeats"))
         {
             Content = JsonContent.Create(beat),
@@ -236,20 +236,6 @@ public sealed class FederationTests(FederationFixture fixture)
 
     private int GatewayPid() => ProcessTable.ChildrenOf(fixture.Launcher.Pid)
         .Single(pid => ProcessTable.CommandLine(pid).Contains("Hotline.Gateway.dll", StringComparison.Ordinal));
-
-    private async Task<string> ClientCredentialsAsync(Uri node, string clientId, string clientSecret)
-    {
-        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials",
-            ["client_id"] = clientId,
-            ["client_secret"] = clientSecret,
-        });
-        using var response = await Http.PostAsync(new Uri(node, "/connect/token"), form);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"token request failed: {response.StatusCode} {body}");
-        return JsonNode.Parse(body)!["access_token"]!.GetValue<string>();
-    }
 
     private static void AssertLoopbackUrl(string url)
     {

@@ -1,17 +1,10 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
-using Hotline.Federation.CityCases;
 using Hotline.Federation.Tests.Support;
-using Hotline.Identity;
 using Hotline.SharedKernel;
 using Hotline.Ticketing;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.IdentityModel.Tokens;
 
 namespace Hotline.Federation.Tests.Detail;
 
@@ -41,23 +34,14 @@ internal sealed class FakeCaseDetailSource(string node) : ICaseDetailSource
     }
 }
 
-/// <summary>One node of a detail-read test federation: Kestrel on a free HTTP port plus an h2c gRPC port.</summary>
-internal sealed class DetailNode : IAsyncDisposable
+/// <summary>One node of a detail-read test federation: a <see cref="TestNode"/> with an h2c gRPC port; a city serves its cases.</summary>
+internal sealed class DetailNode(TestNode node, string grpc, FakeCaseDetailSource? cases) : IAsyncDisposable
 {
-    private DetailNode(string id, WebApplication app, string url, string grpc, FakeCaseDetailSource? cases)
-    {
-        Id = id;
-        App = app;
-        Url = url;
-        Grpc = grpc;
-        Cases = cases;
-    }
-
-    public string Id { get; }
-    public WebApplication App { get; }
-    public string Url { get; }
-    public string Grpc { get; }
-    public FakeCaseDetailSource? Cases { get; }
+    public string Id => node.Id;
+    public WebApplication App => node.App;
+    public string Url => node.Url;
+    public string Grpc => grpc;
+    public FakeCaseDetailSource? Cases => cases;
 
     /// <summary>A staff client of this node (an officer named officer-{id}).</summary>
     public HttpClient Staff()
@@ -67,75 +51,24 @@ internal sealed class DetailNode : IAsyncDisposable
         return client;
     }
 
-    /// <summary>Peers: (id, http url, grpc url); a null grpc url leaves gRPC off for that peer.</summary>
-    public static async Task<DetailNode> StartAsync(NodeSpec spec, string url, string grpc, string dataDirectory,
-        IReadOnlyList<(string Id, string Url, string? Grpc)> peers)
+    /// <summary>Starts <paramref name="spec"/> with its neighbours among <paramref name="http"/> (a missing gRPC URL leaves gRPC off for that peer).</summary>
+    public static async Task<DetailNode> StartAsync(NodeSpec spec, IReadOnlyDictionary<string, string> http,
+        IReadOnlyDictionary<string, string> grpc, string dataDirectory)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
-        builder.WebHost.UseUrls(url);
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole().SetMinimumLevel(Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("HOTLINE_TEST_LOG"), out var level) ? level : LogLevel.Warning);
-        var config = new Dictionary<string, string?>
-        {
-            ["Node:Id"] = spec.Id,
-            ["Node:Tier"] = spec.Tier.ToString(),
-            ["Node:Name"] = spec.Name,
-            ["Node:Parent"] = spec.Parent,
-            ["Node:GrpcUrl"] = grpc,
-            ["Storage:DataDirectory"] = dataDirectory,
-            ["Federation:RunRelay"] = "false",
-            ["Federation:DetailTimeout"] = "00:00:20",
-        };
-        for (var i = 0; i < spec.Children.Length; i++)
-        {
-            config[$"Node:Children:{i}"] = spec.Children[i];
-        }
-
-        for (var i = 0; i < peers.Count; i++)
-        {
-            config[$"Federation:Peers:{i}:Id"] = peers[i].Id;
-            config[$"Federation:Peers:{i}:Url"] = peers[i].Url;
-            config[$"Federation:Peers:{i}:ClientId"] = "node-" + spec.Id;
-            config[$"Federation:Peers:{i}:Grpc"] = peers[i].Grpc;
-        }
-
-        builder.Configuration.AddInMemoryCollection(config);
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
-        {
-            o.MapInboundClaims = false;
-            o.TokenValidationParameters = new TokenValidationParameters
+        var cases = spec.Tier == NodeTier.Municipal ? new FakeCaseDetailSource(spec.Id) : null;
+        var node = await TestNode.StartAsync(spec, http[spec.Id], http, dataDirectory,
+            new Dictionary<string, string?> { ["Federation:RunRelay"] = "false", ["Federation:DetailTimeout"] = "00:00:20" },
+            grpc: grpc, services: s =>
             {
-                IssuerSigningKey = TestTokens.Key,
-                ValidIssuer = TestTokens.Issuer,
-                ValidAudience = spec.Id,
-                RoleClaimType = "role",
-                NameClaimType = "name",
-            };
-        });
-        builder.Services.AddAuthorization();
-        builder.Services.AddSingleton<IPeerTokenProvider>(new TestPeerTokenProvider(spec.Id));
-        FakeCaseDetailSource? cases = null;
-        if (spec.Tier == NodeTier.Municipal)
-        {
-            builder.Services.AddSingleton<ICityCases>(new FakeCityCases(spec.Id));
-            cases = new FakeCaseDetailSource(spec.Id);
-            builder.Services.AddSingleton<ICaseDetailSource>(cases);
-        }
-
-        builder.AddFederationModule();
-        var app = builder.Build();
-        app.UseAuthentication();
-        app.UseAuthorization();
-        app.MapFederationEndpoints();
-        await app.StartAsync();
-        return new DetailNode(spec.Id, app, url, grpc, cases);
+                if (cases is not null)
+                {
+                    s.AddSingleton<ICaseDetailSource>(cases);
+                }
+            });
+        return new DetailNode(node, grpc[spec.Id], cases);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await App.StopAsync();
-        await App.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => node.DisposeAsync();
 }
 
 /// <summary>
@@ -155,15 +88,14 @@ public sealed class DetailFederation : IAsyncLifetime
         string[] ids = ["100000", "440000", "320000", "440300", "440100"];
         var http = ids.ToDictionary(i => i, _ => $"http://127.0.0.1:{TestNode.FreePort()}");
         var grpc = ids.ToDictionary(i => i, _ => $"http://127.0.0.1:{TestNode.FreePort()}");
-        (string, string, string?) Peer(string id) => (id, http[id], grpc[id]);
-        var specs = new (NodeSpec Spec, (string, string, string?)[] Peers)[]
-        {
-            (TestFederation.National("440000", "320000"), [Peer("440000"), Peer("320000")]),
-            (TestFederation.Province("440000", "广东省", "440100", "440300"), [Peer("100000"), Peer("440100"), Peer("440300")]),
-            (TestFederation.Province("320000", "江苏省"), [Peer("100000")]),
-            (TestFederation.City("440300", "深圳市"), [Peer("440000")]),
-        };
-        var started = await Task.WhenAll(specs.Select(s => DetailNode.StartAsync(s.Spec, http[s.Spec.Id], grpc[s.Spec.Id], _data, s.Peers)));
+        NodeSpec[] specs =
+        [
+            TestFederation.National("440000", "320000"),
+            TestFederation.Province("440000", "广东省", "440100", "440300"),
+            TestFederation.Province("320000", "江苏省"),
+            TestFederation.City("440300", "深圳市"),
+        ];
+        var started = await Task.WhenAll(specs.Select(s => DetailNode.StartAsync(s, http, grpc, _data)));
         foreach (var node in started)
         {
             _nodes[node.Id] = node;

@@ -11,8 +11,7 @@ namespace Hotline.Federation.Tests.Support;
 /// </summary>
 internal sealed class FakeCityCases(string node) : ICityCases, Ticketing.ICaseFeedSignal
 {
-    private readonly System.Threading.Channels.Channel<bool> _committed = System.Threading.Channels.Channel.CreateBounded<bool>(
-        new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite });
+    private readonly WakeSignal _committed = new();
     private readonly object _gate = new();
     private readonly List<CityFeedEntry> _feed = [];
     private readonly Dictionary<string, FakeCase> _cases = new(StringComparer.Ordinal);
@@ -171,29 +170,11 @@ internal sealed class FakeCityCases(string node) : ICityCases, Ticketing.ICaseFe
         var summary = new CaseSummary(c.CaseNumber, c.Type, null, c.Origin is null ? "phone" : c.Origin.Channel.ToString().ToLowerInvariant(),
             c.Title, c.MaskedPhone, c.Status, DateTimeOffset.UtcNow, c.Deadline, false);
         _feed.Add(new CityFeedEntry(_feed.Count + 1, c.CaseNumber, eventType, DateTimeOffset.UtcNow, summary, comment, c.Origin, transfer));
-        _committed.Writer.TryWrite(true);
+        _committed.Raise();
     }
 
     /// <summary>Like ticketing's commit signal: wakes the relay when an entry is appended (remembered once if nobody waits).</summary>
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
-    {
-        if (_committed.Reader.TryRead(out _))
-        {
-            return;
-        }
-
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timer.CancelAfter(timeout);
-        try
-        {
-            await _committed.Reader.WaitToReadAsync(timer.Token);
-            _committed.Reader.TryRead(out _);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            // Timed out: the relay polls.
-        }
-    }
+    public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => _committed.WaitAsync(timeout, ct);
 }
 
 /// <summary>A case in the fake city.</summary>

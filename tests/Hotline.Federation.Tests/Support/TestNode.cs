@@ -51,8 +51,13 @@ internal sealed class TestNode : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>
+    /// Starts a node. <paramref name="grpc"/> (node id → h2c URL) turns on 上级调阅: this node's gRPC listener and its
+    /// neighbours' gRPC addresses; <paramref name="services"/> adds registrations (e.g. a city's case source).
+    /// </summary>
     public static async Task<TestNode> StartAsync(NodeSpec spec, string url, IReadOnlyDictionary<string, string> urls, string dataDirectory,
-        IDictionary<string, string?>? extra = null, IPeerTokenProvider? tokens = null)
+        IDictionary<string, string?>? extra = null, IPeerTokenProvider? tokens = null, IReadOnlyDictionary<string, string>? grpc = null,
+        Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         builder.WebHost.UseUrls(url);
@@ -79,6 +84,12 @@ internal sealed class TestNode : IAsyncDisposable
             config[$"Federation:Peers:{i}:Id"] = neighbours[i];
             config[$"Federation:Peers:{i}:Url"] = urls[neighbours[i]!];
             config[$"Federation:Peers:{i}:ClientId"] = "node-" + spec.Id;
+            config[$"Federation:Peers:{i}:Grpc"] = grpc?.GetValueOrDefault(neighbours[i]!);
+        }
+
+        if (grpc is not null)
+        {
+            config["Node:GrpcUrl"] = grpc[spec.Id];
         }
 
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>())
@@ -109,6 +120,7 @@ internal sealed class TestNode : IAsyncDisposable
             builder.Services.AddSingleton<Ticketing.ICaseFeedSignal>(city);
         }
 
+        services?.Invoke(builder.Services);
         builder.AddFederationModule();
         var app = builder.Build();
         app.UseAuthentication();

@@ -12,72 +12,20 @@ internal abstract class SipMessage
 
     // Parsed views of headers the layers read again and again (transaction key, routing, tags), parsed once per
     // version of the headers instead of on every read.
-    private int _viaVersion = -1;
-    private SipVia? _topVia;
-    private int _cseqVersion = -1;
-    private SipCSeq? _cseq;
-    private int _fromVersion = -1;
-    private string? _fromTag;
-    private int _toVersion = -1;
-    private string? _toTag;
+    private ParsedHeader<SipVia?> _topVia;
+    private ParsedHeader<SipCSeq?> _cseq;
+    private ParsedHeader<string?> _fromTag;
+    private ParsedHeader<string?> _toTag;
 
     public string? CallId => Headers["Call-ID"];
 
-    public string? FromTag
-    {
-        get
-        {
-            if (_fromVersion != Headers.Version)
-            {
-                _fromTag = NameAddress.TryParse(Headers["From"], out var a) ? a.Tag : null;
-                _fromVersion = Headers.Version;
-            }
+    public string? FromTag => _fromTag.Get(Headers, "From", static v => NameAddress.TryParse(v, out var a) ? a.Tag : null);
 
-            return _fromTag;
-        }
-    }
+    public string? ToTag => _toTag.Get(Headers, "To", static v => NameAddress.TryParse(v, out var a) ? a.Tag : null);
 
-    public string? ToTag
-    {
-        get
-        {
-            if (_toVersion != Headers.Version)
-            {
-                _toTag = NameAddress.TryParse(Headers["To"], out var a) ? a.Tag : null;
-                _toVersion = Headers.Version;
-            }
+    public SipVia? TopVia => _topVia.Get(Headers, "Via", static v => SipVia.TryParse(v, out var via) ? via : null);
 
-            return _toTag;
-        }
-    }
-
-    public SipVia? TopVia
-    {
-        get
-        {
-            if (_viaVersion != Headers.Version)
-            {
-                _topVia = SipVia.TryParse(Headers["Via"], out var v) ? v : null;
-                _viaVersion = Headers.Version;
-            }
-
-            return _topVia;
-        }
-    }
-
-    public SipCSeq? CSeq
-    {
-        get
-        {
-            if (_cseqVersion != Headers.Version)
-            {
-                _cseq = SipCSeq.TryParse(Headers["CSeq"], out var c) ? c : null;
-                _cseqVersion = Headers.Version;
-            }
-
-            return _cseq;
-        }
-    }
+    public SipCSeq? CSeq => _cseq.Get(Headers, "CSeq", static v => SipCSeq.TryParse(v, out var c) ? c : null);
 
     public string BodyText => Encoding.UTF8.GetString(Body);
 
@@ -226,4 +174,22 @@ internal sealed class SipResponse : SipMessage
         501 => "Not Implemented", 503 => "Service Unavailable", 505 => "Version Not Supported", 603 => "Decline",
         _ => "Unknown",
     };
+}
+
+/// <summary>One header's parsed value, kept until the headers change (<see cref="SipHeaders.Version"/>).</summary>
+internal struct ParsedHeader<T>
+{
+    private int _stamp; // the headers' version + 1 when parsed; 0: not parsed yet
+    private T _value;
+
+    public T Get(SipHeaders headers, string name, Func<string?, T> parse)
+    {
+        if (_stamp != headers.Version + 1)
+        {
+            _value = parse(headers[name]);
+            _stamp = headers.Version + 1;
+        }
+
+        return _value;
+    }
 }

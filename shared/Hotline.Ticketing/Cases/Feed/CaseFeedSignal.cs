@@ -1,5 +1,5 @@
 using System.Data.Common;
-using System.Threading.Channels;
+using Hotline.SharedKernel;
 using Hotline.Ticketing.Domain;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
@@ -13,33 +13,12 @@ namespace Hotline.Ticketing.Cases.Feed;
 /// </summary>
 internal sealed class CaseFeedSignal : SaveChangesInterceptor, IDbTransactionInterceptor, ICaseFeedSignal
 {
-    private readonly Channel<bool> _raised = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
-    {
-        FullMode = BoundedChannelFullMode.DropWrite,
-    });
+    private readonly WakeSignal _signal = new();
 
     /// <summary>New feed entries are committed.</summary>
-    public void Raise() => _raised.Writer.TryWrite(true);
+    public void Raise() => _signal.Raise();
 
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
-    {
-        if (_raised.Reader.TryRead(out _))
-        {
-            return;
-        }
-
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timer.CancelAfter(timeout);
-        try
-        {
-            await _raised.Reader.WaitToReadAsync(timer.Token);
-            _raised.Reader.TryRead(out _);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            // Timed out: the reader polls once more (fallback for writers that bypass the signal).
-        }
-    }
+    public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
 
     public override int SavedChanges(SaveChangesCompletedEventData eventData, int result)
     {

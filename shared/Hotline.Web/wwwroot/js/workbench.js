@@ -136,13 +136,6 @@
   }
 
   // ---- Screen pop (来电弹屏) ----
-  // Telephony keeps a call's recording at recordings/<UTC day of the call's start>/<call id, unsafe characters as _>.wav
-  // (its README); that relative path is the recording id phone intake links to the case.
-  function recordingId(call) {
-    var day = new Date(call.started).toISOString().slice(0, 10).replace(/-/g, "");
-    return "recordings/" + day + "/" + call.callId.replace(/[^A-Za-z0-9_-]/g, "_") + ".wav";
-  }
-
   function intakeLink(e, call) {
     var query = new URLSearchParams();
     query.set("phone", e.caller || "");
@@ -150,8 +143,8 @@
     if (e.ivrPath) {
       query.set("ivr", e.ivrPath);
     }
-    if (call) {
-      query.set("recordingId", recordingId(call));
+    if (call && call.recordingId) {
+      query.set("recordingId", call.recordingId);
     }
     return root.dataset.intakeUrl + "?" + query.toString();
   }
