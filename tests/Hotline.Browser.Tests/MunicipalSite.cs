@@ -71,6 +71,10 @@ public class MunicipalSite : IAsyncLifetime
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseAddress.ToString(), Locale = Locale });
         context.SetDefaultTimeout(15_000);
+
+        // Navigations (a sign-in's redirect, a first page) can wait on the host's first compile of a page on a cold
+        // 2-core CI box while the other fixture and its chromium start too: give them longer than element waits.
+        context.SetDefaultNavigationTimeout(60_000);
         return await context.NewPageAsync();
     }
 
