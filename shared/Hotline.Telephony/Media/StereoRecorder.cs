@@ -4,7 +4,8 @@ namespace Hotline.Telephony.Media;
 /// The stereo recording of a bridged call (通话录音: caller left, agent right) written straight from the received
 /// RTP packets, with no media clock: each packet's G.711 payload is decoded by table into its channel at the position
 /// its RTP timestamp gives, so a lost or absent packet leaves silence of its exact length and the two channels stay
-/// aligned. Each channel is anchored on the wall clock by its first packet (and again if its stream restarts).
+/// aligned. Each channel is anchored on the wall clock by its first packet (and again if its stream restarts, or
+/// falls behind what is already written).
 /// Samples wait in a one-second ring and are handed to the <see cref="WavWriter"/> once both channels have passed
 /// them (a reordering margin behind), or once the ring's far half is reached when one side is silent.
 /// Thread-safe: the two legs' receive threads write concurrently.
@@ -60,8 +61,12 @@ internal sealed class StereoRecorder
             if (c.Anchored && c.Ssrc == ssrc)
             {
                 pos = c.BasePosition + (int)(timestamp - c.BaseTimestamp);
-                if (Math.Abs(pos - now) > ReanchorFrames)
+                if (Math.Abs(pos - now) > ReanchorFrames
+                    || (pos + payload.Length <= _flushed && (int)(timestamp - c.NewestTimestamp) > 0))
                 {
+                    // A new stream, or this stream fell behind what is already written (the sender stalled, or the
+                    // network delayed it for longer than the lag allowed): its audio goes on from now instead of being
+                    // lost as late. A straggler older than the newest packet stays late.
                     pos = Anchor(c, ssrc, timestamp, now);
                 }
             }
@@ -92,6 +97,10 @@ internal sealed class StereoRecorder
             }
 
             c.High = Math.Max(c.High, pos + n);
+            if ((int)(timestamp - c.NewestTimestamp) > 0)
+            {
+                c.NewestTimestamp = timestamp;
+            }
             var other = _channels[1 - channel];
             var both = Math.Min(c.High, other.High) - ReorderFrames;
             var target = Math.Max(both, Math.Max(c.High, other.High) - MaxLagFrames);
@@ -126,6 +135,7 @@ internal sealed class StereoRecorder
         c.Anchored = true;
         c.Ssrc = ssrc;
         c.BaseTimestamp = timestamp;
+        c.NewestTimestamp = timestamp;
         c.BasePosition = Math.Max(now, _flushed);
         return c.BasePosition;
     }
@@ -159,6 +169,7 @@ internal sealed class StereoRecorder
         public bool Anchored;
         public uint Ssrc;
         public uint BaseTimestamp;
+        public uint NewestTimestamp;
         public long BasePosition;
         public long High;
     }

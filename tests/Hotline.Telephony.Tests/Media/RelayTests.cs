@@ -203,6 +203,36 @@ public class RelayTests
         Assert.All(l, s => Assert.Equal(G711.DecodeAlaw(payload[0]), s));
     }
 
+    [Fact]
+    public async Task Recording_keeps_a_side_whose_sender_stalled_behind_the_other()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "hotline-rec-" + Guid.NewGuid() + ".wav");
+        long now = 0;
+        var recorder = new StereoRecorder(new WavWriter(path, 2)) { Clock = () => now };
+        var caller = Enumerable.Repeat(G711.EncodeAlaw(3000), 160).ToArray();
+        var agent = Enumerable.Repeat(G711.EncodeAlaw(-3000), 160).ToArray();
+        uint callerTs = 0;
+        for (var i = 0; i < 200; i++)
+        {
+            now = i * 160;
+            recorder.Write(1, 2, 50_000u + (uint)(i * 160), 8, agent);
+
+            // The caller's sender stalls for 1 s after 0.5 s, then goes on where its timestamps left off (one packet per
+            // 20 ms, no jump): its stream is now 1 s behind the agent's.
+            if (i < 25 || i >= 75)
+            {
+                recorder.Write(0, 1, callerTs, 8, caller);
+                callerTs += 160;
+            }
+        }
+
+        await recorder.CompleteAsync();
+        var (l, _) = ReadStereo(path);
+        File.Delete(path);
+        var callerSamples = l.Count(s => s == G711.DecodeAlaw(caller[0]));
+        Assert.True(callerSamples >= 150 * 160, $"caller audio kept: {callerSamples / 160} of 150 packets");
+    }
+
     private static (short[] Left, short[] Right) ReadStereo(string path)
     {
         var bytes = File.ReadAllBytes(path);
