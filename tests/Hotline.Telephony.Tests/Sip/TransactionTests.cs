@@ -203,7 +203,7 @@ public sealed class TransactionTests : IDisposable
         Advance(TimeSpan.FromSeconds(20));
         Assert.Equal(RequestDisposition.Absorbed, _layer.OnRequest(Request("BYE"), Udp, out var again));
         Assert.Null(again);
-        Assert.Same(sent, _sender.Raw.Last());
+        Assert.Equal(sent, _sender.Raw.Last()); // the same bytes, kept outside the GC heap
         Assert.Equal(2, _sender.Responses(200));
 
         Advance(TimeSpan.FromSeconds(13)); // past timer J: a new BYE is a new transaction
@@ -250,11 +250,36 @@ public sealed class TransactionTests : IDisposable
 
         Assert.True(_layer.OnResponse(Response(invite, 200)));
         Assert.Equal(1, told); // the TU (and the call behind it) is not needed for this
-        Assert.Same(sentAck, _sender.Raw.Last());
+        Assert.Equal(sentAck, _sender.Raw.Last());
         Assert.Equal(2, _sender.Count("ACK"));
         Advance(TimeSpan.FromSeconds(33)); // timer M
         Assert.Equal(0, _layer.CompletedCount);
         Assert.False(_layer.OnResponse(Response(invite, 200))); // now a stray, left to the TU
+    }
+
+    [Fact]
+    public void Ack_arriving_while_the_2xx_is_being_sent_stops_the_2xx_retransmissions()
+    {
+        // The peer's ACK is delivered from inside the send of the 200 (as another receive thread can at once): the
+        // transaction must already be matchable then, or it resends the 200 until timer L and holds the call for 32 s.
+        var invite = Request("INVITE");
+        _layer.OnRequest(invite, Udp, out var t);
+        _sender.OnSent = sent =>
+        {
+            if (sent is SipResponse { StatusCode: 200 })
+            {
+                _sender.OnSent = null;
+                Assert.Equal(RequestDisposition.AckForDialog, _layer.OnRequest(Request("ACK", "z9hG4bK-ack"), Udp, out _));
+            }
+        };
+        var acknowledged = 0;
+        t!.Acknowledged += (_, _) => acknowledged++;
+        t.SendResponse(Response(invite, 200));
+
+        Assert.Equal(1, acknowledged);
+        Assert.Equal(TransactionState.Terminated, t.State);
+        Advance(TimeSpan.FromSeconds(4));
+        Assert.Equal(1, _sender.Responses(200)); // no retransmission of the acknowledged 2xx
     }
 
     [Fact]
@@ -284,6 +309,9 @@ public sealed class TransactionTests : IDisposable
         public List<SipMessage> Sent { get; } = [];
         public List<byte[]> Raw { get; } = [];
 
+        /// <summary>Runs after each send, on the sending thread (inside the transaction's lock).</summary>
+        public Action<SipMessage>? OnSent { get; set; }
+
         public void Send(byte[] message, SipPeer peer)
         {
             var parsed = SipParser.Parse(message).Message!;
@@ -292,6 +320,8 @@ public sealed class TransactionTests : IDisposable
                 Raw.Add(message);
                 Sent.Add(parsed);
             }
+
+            OnSent?.Invoke(parsed);
         }
 
         public int Count(string method)

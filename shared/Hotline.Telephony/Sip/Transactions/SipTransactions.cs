@@ -14,24 +14,6 @@ internal interface ISipSender
     void Send(byte[] message, SipPeer peer);
 }
 
-/// <summary>
-/// What is left of a finished transaction while it must still absorb retransmissions (timers D, I, J, K, L, M): its key,
-/// the bytes to send again (our final response for a server transaction, our ACK for a client INVITE; none when the
-/// retransmission is only absorbed), and the peer. The parsed messages, the transaction object, its events and the
-/// call behind them are no longer reachable from here, so a finished call is garbage at once, not 32 s later.
-/// </summary>
-internal sealed class CompletedTransaction(string key, byte[]? resend, SipPeer peer, bool absorbsAck)
-{
-    public string Key { get; } = key;
-
-    public byte[]? Resend { get; } = resend;
-
-    public SipPeer Peer { get; } = peer;
-
-    /// <summary>A server INVITE whose non-2xx final was acknowledged (Confirmed): retransmitted ACKs stop here.</summary>
-    public bool AbsorbsAck { get; } = absorbsAck;
-}
-
 /// <summary>RFC 3261 timer base values (§17.1.1.1); shortened in tests.</summary>
 internal sealed record SipTimerValues(TimeSpan T1, TimeSpan T2, TimeSpan T4)
 {
@@ -124,7 +106,6 @@ internal sealed class ServerTransaction
 
             _lastResponse = response;
             _lastResponseBytes = response.ToBytes();
-            _layer.Sender.Send(_lastResponseBytes, Peer);
             if (response.StatusCode < 200)
             {
                 if (!IsInvite)
@@ -132,12 +113,14 @@ internal sealed class ServerTransaction
                     State = TransactionState.Proceeding;
                 }
 
+                _layer.Sender.Send(_lastResponseBytes, Peer);
                 return;
             }
 
             if (!IsInvite)
             {
                 State = TransactionState.Completed;
+                _layer.Sender.Send(_lastResponseBytes, Peer);
                 if (Peer.IsReliable)
                 {
                     Terminate();
@@ -150,6 +133,9 @@ internal sealed class ServerTransaction
                 return;
             }
 
+            // State, ACK matching and timers are in place before the final leaves: its ACK can arrive on another receive
+            // thread at once, and one that found no accepted transaction left it retransmitting the 2xx until timer L,
+            // holding the call for 32 s.
             State = response.StatusCode < 300 ? TransactionState.Accepted : TransactionState.Completed;
             if (State == TransactionState.Accepted)
             {
@@ -163,6 +149,7 @@ internal sealed class ServerTransaction
             }
 
             _timeout = _layer.Wheel.Schedule(timers.Timeout64, AckTimeoutCallback, this); // timer H / L
+            _layer.Sender.Send(_lastResponseBytes, Peer);
         }
     }
 
@@ -515,16 +502,16 @@ internal sealed class TransactionLayer
     private readonly ConcurrentDictionary<string, ServerTransaction> _server = new();
     private readonly ConcurrentDictionary<string, ClientTransaction> _client = new();
     private readonly ConcurrentDictionary<string, ServerTransaction> _accepted = new();
-    private readonly ConcurrentDictionary<string, CompletedTransaction> _serverDone = new();
-    private readonly ConcurrentDictionary<string, CompletedTransaction> _clientDone = new();
-    private static readonly Action<object> ExpireServer = state => ((Expiry)state).Run(server: true);
-    private static readonly Action<object> ExpireClient = state => ((Expiry)state).Run(server: false);
+    private readonly CompletedTransactionTable _serverDone;
+    private readonly CompletedTransactionTable _clientDone;
 
     public TransactionLayer(ISipSender sender, TimerWheel wheel, SipTimerValues? timers = null)
     {
         Sender = sender;
         Wheel = wheel;
         Timers = timers ?? SipTimerValues.Default;
+        _serverDone = new CompletedTransactionTable(wheel.Time);
+        _clientDone = new CompletedTransactionTable(wheel.Time);
     }
 
     public ISipSender Sender { get; }
@@ -552,7 +539,7 @@ internal sealed class TransactionLayer
                 return RequestDisposition.Absorbed;
             }
 
-            if (_serverDone.TryGetValue(key, out var confirmed) && confirmed.AbsorbsAck)
+            if (_serverDone.TryFind(key, wantResend: false, out var confirmed) && confirmed.AbsorbsAck)
             {
                 return RequestDisposition.Absorbed; // retransmitted ACK for a non-2xx final (timer I)
             }
@@ -565,11 +552,11 @@ internal sealed class TransactionLayer
             return RequestDisposition.AckForDialog;
         }
 
-        if (_serverDone.TryGetValue(key, out var done))
+        if (_serverDone.TryFind(key, wantResend: true, out var done))
         {
             if (done.Resend is { } bytes)
             {
-                Sender.Send(bytes, done.Peer); // the cached final response, byte for byte
+                Sender.Send(bytes, done.Peer!); // the cached final response, byte for byte
             }
 
             return RequestDisposition.Absorbed;
@@ -613,11 +600,11 @@ internal sealed class TransactionLayer
             return true;
         }
 
-        if (_clientDone.TryGetValue(key, out var done))
+        if (_clientDone.TryFind(key, wantResend: response.StatusCode >= 200, out var done))
         {
-            if (done.Resend is { } ack && response.StatusCode >= 200)
+            if (done.Resend is { } ack)
             {
-                Sender.Send(ack, done.Peer); // a retransmitted final: our ACK again, the TU is not bothered
+                Sender.Send(ack, done.Peer!); // a retransmitted final: our ACK again, the TU is not bothered
             }
 
             return true;
@@ -632,25 +619,15 @@ internal sealed class TransactionLayer
     /// <summary>Replaces a finished server transaction by what answering its retransmissions needs, for <paramref name="keep"/>.</summary>
     internal void Complete(ServerTransaction t, byte[]? resend, bool absorbsAck, TimeSpan keep)
     {
-        var done = new CompletedTransaction(t.Key, resend, t.Peer, absorbsAck);
-        _serverDone[t.Key] = done; // before leaving the live table: a retransmission always finds one of the two
-        Remove(t);
-        Wheel.Schedule(keep, ExpireServer, new Expiry(this, done));
+        _serverDone.Add(t.Key, resend, resend is not null, t.Peer, absorbsAck, keep); // before leaving the live table:
+        Remove(t);                                                                     // a retransmission finds one of the two
     }
 
     /// <summary>Replaces a finished client transaction by what answering retransmitted finals needs, for <paramref name="keep"/>.</summary>
     internal void Complete(ClientTransaction t, byte[]? resend, TimeSpan keep)
     {
-        var done = new CompletedTransaction(t.Key, resend, t.Peer, absorbsAck: false);
-        _clientDone[t.Key] = done;
+        _clientDone.Add(t.Key, resend, resend is not null, t.Peer, absorbsAck: false, keep);
         Remove(t);
-        Wheel.Schedule(keep, ExpireClient, new Expiry(this, done));
-    }
-
-    private sealed class Expiry(TransactionLayer layer, CompletedTransaction done)
-    {
-        public void Run(bool server) =>
-            (server ? layer._serverDone : layer._clientDone).TryRemove(new KeyValuePair<string, CompletedTransaction>(done.Key, done));
     }
 
     public ClientTransaction Send(SipRequest request, SipPeer peer)
