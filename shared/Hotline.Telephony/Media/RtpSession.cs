@@ -24,12 +24,10 @@ internal sealed class RtpSession : IAsyncDisposable, IRtpReceiver
     private readonly DtmfDetector _dtmf = new();
     private readonly uint _ssrc = (uint)Random.Shared.NextInt64(0, uint.MaxValue);
     private readonly Lock _pcmGate = new();
-    private readonly short[] _pcm = new short[FrameSamples * 8];
-    private readonly byte[] _payload = new byte[JitterBuffer.MaxPayload];
+    private short[]? _pcm; // decoded audio waiting to be read in frames; allocated with the first frame read
     private int _pcmCount;
     private ushort _seq = (ushort)Random.Shared.Next(0, 65535);
     private uint _timestamp = (uint)Random.Shared.Next(0, int.MaxValue);
-    private readonly byte[] _sendBuffer = new byte[12 + MaxRelayPayload];
     private readonly Lock _sendGate = new();
     private readonly RtpReceiveStats _stats = new();
     private volatile Relay? _relay;
@@ -179,6 +177,7 @@ internal sealed class RtpSession : IAsyncDisposable, IRtpReceiver
             return false;
         }
 
+        Span<byte> packet = stackalloc byte[12 + MaxRelayPayload]; // on the stack: a call that carries no audio allocates none
         lock (_sendGate)
         {
             var marker = p.Marker;
@@ -196,18 +195,18 @@ internal sealed class RtpSession : IAsyncDisposable, IRtpReceiver
 
             var seq = (ushort)(p.Sequence + _relaySeqOffset);
             var ts = p.Timestamp + _relayTsOffset;
-            _sendBuffer[0] = 0x80;
-            _sendBuffer[1] = (byte)((marker ? 0x80 : 0) | (payloadType & 0x7F));
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(_sendBuffer.AsSpan(2), seq);
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(_sendBuffer.AsSpan(4), ts);
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(_sendBuffer.AsSpan(8), _ssrc);
+            packet[0] = 0x80;
+            packet[1] = (byte)((marker ? 0x80 : 0) | (payloadType & 0x7F));
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(packet[2..], seq);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(packet[4..], ts);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(packet[8..], _ssrc);
             if (audio)
             {
-                G711.Transcode(p.PayloadType, payloadType, payload, _sendBuffer.AsSpan(12));
+                G711.Transcode(p.PayloadType, payloadType, payload, packet[12..]);
             }
             else
             {
-                payload.CopyTo(_sendBuffer.AsSpan(12));
+                payload.CopyTo(packet[12..]);
             }
 
             if ((short)(ushort)(seq + 1 - _seq) > 0)
@@ -221,7 +220,7 @@ internal sealed class RtpSession : IAsyncDisposable, IRtpReceiver
             }
 
             _lastSentTicks = Environment.TickCount64;
-            if (!_port.Send(_sendBuffer.AsSpan(0, 12 + payload.Length), remote.Address))
+            if (!_port.Send(packet[..(12 + payload.Length)], remote.Address))
             {
                 return false;
             }
@@ -234,18 +233,20 @@ internal sealed class RtpSession : IAsyncDisposable, IRtpReceiver
     /// <summary>Fills one 20 ms frame of received audio; false (and silence) when none is buffered.</summary>
     public bool ReadFrame(Span<short> frame)
     {
+        Span<byte> payload = stackalloc byte[JitterBuffer.MaxPayload];
         lock (_pcmGate)
         {
+            var pcm = _pcm ??= new short[FrameSamples * 8];
             while (_pcmCount < FrameSamples)
             {
-                var n = _jitter.Take(_payload, out var pt);
+                var n = _jitter.Take(payload, out var pt);
                 if (n < 0)
                 {
                     break;
                 }
 
-                n = Math.Min(n, _pcm.Length - _pcmCount);
-                G711.Decode(pt, _payload.AsSpan(0, n), _pcm.AsSpan(_pcmCount, n));
+                n = Math.Min(n, pcm.Length - _pcmCount);
+                G711.Decode(pt, payload[..n], pcm.AsSpan(_pcmCount, n));
                 _pcmCount += n;
             }
 
@@ -255,8 +256,8 @@ internal sealed class RtpSession : IAsyncDisposable, IRtpReceiver
                 return false;
             }
 
-            _pcm.AsSpan(0, FrameSamples).CopyTo(frame);
-            _pcm.AsSpan(FrameSamples, _pcmCount - FrameSamples).CopyTo(_pcm);
+            pcm.AsSpan(0, FrameSamples).CopyTo(frame);
+            pcm.AsSpan(FrameSamples, _pcmCount - FrameSamples).CopyTo(pcm);
             _pcmCount -= FrameSamples;
             return true;
         }
@@ -272,15 +273,16 @@ internal sealed class RtpSession : IAsyncDisposable, IRtpReceiver
         }
 
         Span<byte> payload = stackalloc byte[FrameSamples];
+        Span<byte> packet = stackalloc byte[12 + FrameSamples];
         G711.Encode(PayloadType, frame[..FrameSamples], payload);
         bool sent;
         lock (_sendGate)
         {
             _relayAnchored = false; // relaying that starts again continues after this frame
-            var n = RtpPacket.Write(_sendBuffer, PayloadType, false, _seq++, _timestamp, _ssrc, payload);
+            var n = RtpPacket.Write(packet, PayloadType, false, _seq++, _timestamp, _ssrc, payload);
             _timestamp += FrameSamples;
             _lastSentTicks = Environment.TickCount64;
-            sent = _port.Send(_sendBuffer.AsSpan(0, n), remote.Address);
+            sent = _port.Send(packet[..n], remote.Address);
         }
 
         if (sent)
