@@ -114,7 +114,10 @@ public sealed class AcdAndSessionTests(ITestOutputHelper output)
         await Task.Delay(300); // the phone only rings; nothing answers by itself
         Assert.Equal(CallPhase.Ringing, call.Phase);
 
-        Assert.True(Hotline.Telephony.Cti.CallCommand.Handle(host.Engine, call.Id, "answer").IsSuccess);
+        var agent = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+            [new(System.Security.Claims.ClaimTypes.Role, "agent"), new("extension", EngineHost.Agent1)], "test")); // the phone's own agent
+        Assert.True(Hotline.Telephony.Cti.CallCommand.Handle(host.Engine, agent, call.Id, "answer",
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).IsSuccess);
         Assert.True(await Poller.Until(() => call.Phase == CallPhase.Talking, TimeSpan.FromSeconds(10)), $"phase {call.Phase}\n{phone.Output}");
         var (code, log) = await caller;
         Assert.True(code == 0, log);

@@ -19,6 +19,7 @@ namespace Hotline.Telephony.CallControl;
 internal sealed class CallCenter : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Call> _calls = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _ringingAt = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<CallDetailRecord> _recent = new();
     private readonly System.Threading.Channels.Channel<CallDetailRecord> _cdrQueue =
         System.Threading.Channels.Channel.CreateUnbounded<CallDetailRecord>(new() { SingleReader = true });
@@ -125,9 +126,46 @@ internal sealed class CallCenter : IAsyncDisposable
         return start <= end ? local >= start && local < end : local >= start || local < end;
     }
 
-    public void Publish(string type, Call? call, string state, string? agent = null) =>
-        _events?.Publish(new CallEvent(type, call?.Id, call?.Caller, agent ?? call?.AgentExtension, call?.Queue, call?.IvrPath, state,
-            Time.GetUtcNow()));
+    public void Publish(string type, Call? call, string state, string? agent = null)
+    {
+        agent ??= call?.AgentExtension;
+        if (agent is not null)
+        {
+            NoteRinging(type, call, agent);
+        }
+
+        _events?.Publish(new CallEvent(type, call?.Id, call?.Caller, agent, call?.Queue, call?.IvrPath, state, Time.GetUtcNow()));
+    }
+
+    /// <summary>
+    /// True while the call rings at this extension's phone or talks with it: CTI lets an agent act only on such a call.
+    /// </summary>
+    public bool IsAtExtension(string callId, string extension) =>
+        _calls.TryGetValue(callId, out var call) && call.Id == callId && call.Phase switch
+        {
+            CallPhase.Talking => call.AgentExtension == extension,
+            CallPhase.Ringing => call.AgentExtension is null && _ringingAt.TryGetValue(extension, out var ringing) && ringing == callId,
+            _ => false,
+        };
+
+    // Which call each phone rings for, kept from the calls' own events so that no call state is read across threads: an
+    // agent leg is offered with "ringing" and withdrawn by its answer, its CANCEL or BYE outcome, or the agentState a
+    // refusal or ring timeout publishes for it. One entry per extension, overwritten by the phone's next call.
+    private void NoteRinging(string type, Call? call, string extension)
+    {
+        switch (type)
+        {
+            case "ringing" when call is not null:
+                _ringingAt[extension] = call.Id;
+                break;
+            case "answered" or "agentLegCancelled" or "agentLegEnded" when call is not null:
+                _ringingAt.TryRemove(new KeyValuePair<string, string>(extension, call.Id));
+                break;
+            case "agentState" when call is null:
+                _ringingAt.TryRemove(extension, out _);
+                break;
+        }
+    }
 
     internal void Track(string callId, Call call) => _calls[callId] = call;
 

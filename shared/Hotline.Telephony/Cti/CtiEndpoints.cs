@@ -5,6 +5,7 @@ using Hotline.Telephony.Sip;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 
 namespace Hotline.Telephony.Cti;
 
@@ -43,9 +44,12 @@ internal static class CtiEndpoints
                     new CallView(c.CallId, full ? c.Caller : Masking.Phone(c.Caller), c.Agent, c.Queue, c.State, c.Started, c.RecordingId)));
             })
             .WithName("GetCtiCalls").WithSummary("Calls in progress (caller masked by role).");
-        cti.MapPost("/calls/{callId}/{action}", (string callId, string action, SipEngine engine) =>
-                CallCommand.Handle(engine, callId, action).ToHttpResult(_ => TypedResults.Accepted((string?)null)))
-            .WithName("CtiCallCommand").WithSummary("Acts on a call: answer (the ringing agent phone goes off hook) and hangup; hold, transfer and the rest come with call control.");
+        cti.MapPost("/calls/{callId}/{action}", (string callId, string action, SipEngine engine, HttpContext http, ILoggerFactory loggers) =>
+                CallCommand.Handle(engine, http.User, callId, action, loggers.CreateLogger(CallCommand.AuditCategory))
+                    .ToHttpResult(_ => TypedResults.Accepted((string?)null)))
+            .WithName("CtiCallCommand")
+            .WithSummary("Acts on a call: answer (the ringing agent phone goes off hook) and hangup; hold, transfer and the rest come with call control.")
+            .WithDescription("An agent may act on a call that rings or talks at their own extension; a team lead or an administrator on any call; others get 403.");
         cti.MapGet("/records", (SipEngine engine, HttpContext http) =>
             {
                 var full = CtiAccess.SeesFullNumbers(http.User);
