@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -10,8 +11,10 @@ namespace Hotline.Browser.Tests;
 
 /// <summary>
 /// A tiny SIP phone over UDP on loopback for driving the city's call center from a browser test: it registers an
-/// extension with digest (and then rings, answering every INVITE with 180 until it is cancelled), or calls 12328,
-/// picks a menu digit by SIP INFO in the early dialog, and cancels. Requests are retransmitted like RFC 3261 timer E.
+/// extension with digest (and then rings, answering every INVITE with 180 until it is cancelled, and goes off hook with
+/// a 200 when the B2BUA's <c>NOTIFY Event: talk</c> asks it to — the remote answer desk phones offer), or calls 12328,
+/// picks a menu digit by SIP INFO in the early dialog, acknowledges the final answer, and cancels or hangs up. It notes
+/// every request it receives (BYE, CANCEL…). Requests are retransmitted like RFC 3261 timer E.
 /// </summary>
 internal sealed partial class SipPhone : IAsyncDisposable
 {
@@ -23,9 +26,15 @@ internal sealed partial class SipPhone : IAsyncDisposable
     private readonly Task _receiver;
     private readonly string _user;
     private readonly string _tag = Guid.NewGuid().ToString("N")[..10];
+    private readonly ConcurrentDictionary<string, SipText> _invites = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _offHook = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _received = new();
+    private readonly ConcurrentDictionary<string, long> _receivedAt = new(StringComparer.Ordinal);
     private int _cseq;
     private string? _inviteBranch;
+    private string? _inviteUri;
     private string? _remoteTag;
+    private volatile SipText? _inviteFinal;
 
     public SipPhone(IPEndPoint server, string user)
     {
@@ -42,6 +51,19 @@ internal sealed partial class SipPhone : IAsyncDisposable
 
     /// <summary>When the first INVITE arrived (Unix milliseconds, the clock a browser's <c>Date.now()</c> reads).</summary>
     public long? FirstOfferAt { get; private set; }
+
+    /// <summary>The final status of the call this phone placed (200 answered, 480/487 ended before), or null while it rings.</summary>
+    public int? FinalStatus => _inviteFinal?.Status;
+
+    /// <summary>Whether a request with this method arrived (for the given Call-ID, if any).</summary>
+    public bool Saw(string method, string? callId = null) =>
+        _received.Any(r => r.StartsWith(method + " ", StringComparison.Ordinal) && (callId is null || r.EndsWith(" " + callId, StringComparison.Ordinal)));
+
+    /// <summary>When a request with this method and Call-ID first arrived (Unix milliseconds), or null.</summary>
+    public long? ReceivedAt(string method, string callId) => _receivedAt.TryGetValue(method + " " + callId, out var at) ? at : null;
+
+    /// <summary>Whether this phone went off hook for the offered call (answered it after the B2BUA's remote-answer NOTIFY).</summary>
+    public bool IsOffHook(string callId) => _offHook.ContainsKey(callId);
 
     private IPEndPoint Local => (IPEndPoint)_udp.Client.LocalEndPoint!;
 
@@ -71,6 +93,7 @@ internal sealed partial class SipPhone : IAsyncDisposable
     public async Task CallHotlineAsync(string number, char digit)
     {
         _inviteBranch = NewBranch();
+        _inviteUri = $"sip:{number}@{_server}";
         var port = ((IPEndPoint)_media.Client.LocalEndPoint!).Port;
         var sdp = $"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n" +
                   $"m=audio {port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
@@ -90,25 +113,38 @@ internal sealed partial class SipPhone : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Ends the call this phone placed, whatever became of it: CANCEL while it rings, BYE once answered, nothing when the
+    /// call center has already ended it.
+    /// </summary>
+    public async Task EndAsync(string number)
+    {
+        if (_inviteFinal is { Status: >= 200 and < 300 } answered && !Saw("BYE", CallId))
+        {
+            await RequestAsync("BYE", $"sip:{number}@{_server}", NewBranch(), null, null, null, toTag: TagOf(answered.Header("To")));
+        }
+        else if (_inviteFinal is null)
+        {
+            await CancelAsync(number);
+        }
+    }
+
     /// <summary>Cancels the pending call (CANCEL, then the INVITE's 487 is acknowledged).</summary>
     public async Task CancelAsync(string number)
     {
-        if (_inviteBranch is null)
+        if (_inviteBranch is null || _inviteFinal is not null)
         {
             return;
         }
 
         await RequestAsync("CANCEL", $"sip:{number}@{_server}", _inviteBranch, null, null, null, cseq: 1,
             until: r => r.Status >= 200 && r.CSeqMethod == "CANCEL");
-        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (await _responses.Reader.WaitToReadAsync(wait.Token))
+
+        // The INVITE's final answer (487) is acknowledged by the receive loop, whenever it comes.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (_inviteFinal is null && DateTime.UtcNow < deadline)
         {
-            var r = await _responses.Reader.ReadAsync(wait.Token);
-            if (r.CSeqMethod == "INVITE" && r.Status >= 200)
-            {
-                await SendAsync(Build("ACK", $"sip:{number}@{_server}", _inviteBranch, 1, null, null, null, TagOf(r.Header("To"))));
-                return;
-            }
+            await Task.Delay(20);
         }
     }
 
@@ -204,24 +240,50 @@ internal sealed partial class SipPhone : IAsyncDisposable
             var message = SipText.Parse(Encoding.UTF8.GetString(received.Buffer));
             if (message.Status > 0)
             {
+                if (message.CSeqMethod == "INVITE" && message.Status >= 200 && _inviteBranch is not null && _inviteUri is not null)
+                {
+                    // The final answer to this phone's call: acknowledged (a 2xx in a transaction of its own, RFC 3261 §13.2.2.4).
+                    _inviteFinal ??= message;
+                    var cseq = int.Parse(message.Header("CSeq")!.Split(' ')[0], CultureInfo.InvariantCulture);
+                    var branch = message.Status < 300 ? NewBranch() : _inviteBranch;
+                    await SendAsync(Build("ACK", _inviteUri, branch, cseq, null, null, null, TagOf(message.Header("To"))));
+                }
+
                 await _responses.Writer.WriteAsync(message);
                 continue;
             }
 
-            // A request from the call center: ring on INVITE, agree to everything else; ACK needs no answer.
+            var callId = message.Header("Call-ID") ?? string.Empty;
+            if (message.Method != "ACK")
+            {
+                _received.Enqueue(message.Method + " " + callId);
+                _receivedAt.TryAdd(message.Method + " " + callId, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            }
+
+            // A request from the call center: ring on INVITE, go off hook on a remote answer, agree to everything else;
+            // ACK needs no answer.
             switch (message.Method)
             {
                 case "INVITE":
                     FirstOfferAt ??= DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                     lock (Offered)
                     {
-                        if (!Offered.Contains(message.Header("Call-ID")!))
+                        if (!Offered.Contains(callId))
                         {
-                            Offered.Add(message.Header("Call-ID")!);
+                            Offered.Add(callId);
                         }
                     }
 
-                    await SendAsync(Respond(message, 180, "Ringing"));
+                    _invites.TryAdd(callId, message);
+                    await SendAsync(_offHook.ContainsKey(callId) ? Respond(message, 200, "OK", Sdp()) : Respond(message, 180, "Ringing"));
+                    break;
+                case "NOTIFY" when message.Header("Event") == "talk":
+                    await SendAsync(Respond(message, 200, "OK"));
+                    if (_invites.TryGetValue(callId, out var ringing) && _offHook.TryAdd(callId, true))
+                    {
+                        await SendAsync(Respond(ringing, 200, "OK", Sdp()));
+                    }
+
                     break;
                 case "CANCEL":
                     await SendAsync(Respond(message, 200, "OK"));
@@ -236,7 +298,11 @@ internal sealed partial class SipPhone : IAsyncDisposable
         }
     }
 
-    private string Respond(SipText request, int status, string reason)
+    private string Sdp() =>
+        $"v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n" +
+        $"m=audio {((IPEndPoint)_media.Client.LocalEndPoint!).Port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+
+    private string Respond(SipText request, int status, string reason, string? sdp = null)
     {
         var sb = new StringBuilder().Append(CultureInfo.InvariantCulture, $"SIP/2.0 {status} {reason}\r\n");
         foreach (var via in request.All("Via"))
@@ -256,7 +322,8 @@ internal sealed partial class SipPhone : IAsyncDisposable
             .Append(CultureInfo.InvariantCulture, $"Call-ID: {request.Header("Call-ID")}\r\n")
             .Append(CultureInfo.InvariantCulture, $"CSeq: {cseq}\r\n")
             .Append(CultureInfo.InvariantCulture, $"Contact: <sip:{_user}@{Local}>\r\n")
-            .Append("Content-Length: 0\r\n\r\n");
+            .Append(sdp is null ? string.Empty : "Content-Type: application/sdp\r\n")
+            .Append(CultureInfo.InvariantCulture, $"Content-Length: {Encoding.ASCII.GetByteCount(sdp ?? string.Empty)}\r\n\r\n{sdp}");
         return sb.ToString();
     }
 

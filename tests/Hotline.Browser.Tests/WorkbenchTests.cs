@@ -9,7 +9,9 @@ namespace Hotline.Browser.Tests;
 /// <summary>
 /// The agent workbench (坐席工作台) in chromium against a city whose call center runs for real: the agent changes
 /// state with the page's buttons, a caller reaches 12328 and picks a queue, the ACD rings the agent's registered phone,
-/// the screen pop shows the masked caller and links phone intake with the call, and the intake form comes prefilled.
+/// the screen pop shows the masked caller and links phone intake with the call, and the intake form comes prefilled;
+/// the pop's 应答/挂断 buttons answer (the phone goes off hook on the B2BUA's remote-answer NOTIFY) and hang up, the pop
+/// follows the call to its end and stays for wrap-up; staff who are not agents may not act on calls.
 /// </summary>
 public sealed partial class WorkbenchTests(CallCenterSite site, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<CallCenterSite>
 {
@@ -126,6 +128,201 @@ public sealed partial class WorkbenchTests(CallCenterSite site, Xunit.Abstractio
         Assert.Equal(0, await page.Locator("#state-ready").CountAsync());
     }
 
+    [Fact]
+    public async Task The_agent_answers_from_the_pop_talks_and_hangs_up_and_the_pop_stays_for_wrap_up_until_closed()
+    {
+        await using var phone = new SipPhone(site.SipEndPoint, CallCenterSite.Extension);
+        await phone.RegisterAsync(CallCenterSite.ExtensionPassword);
+        var page = await OpenWorkbenchReadyAsync();
+        await using var caller = new SipPhone(site.SipEndPoint, Caller);
+        try
+        {
+            await caller.CallHotlineAsync("12328", '2');
+            await page.Locator("#pop-state[data-state='ringing']").WaitForAsync(new() { Timeout = 30_000 });
+            var leg = Assert.Single(phone.Offered);
+            Assert.False(await page.Locator("#call-answer").IsDisabledAsync());
+            Assert.False(await page.Locator("#call-hangup").IsDisabledAsync());
+            Assert.Equal("—", (await page.Locator("#pop-talk-clock").InnerTextAsync()).Trim());
+
+            // 应答: while the command is in flight the page says so and the buttons wait; then the phone goes off hook.
+            var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await page.RouteAsync("**/api/v1/cti/calls/*/answer", async route =>
+            {
+                await release.Task;
+                await route.ContinueAsync();
+            });
+            await page.GetByRole(AriaRole.Button, new() { Name = "应答" }).ClickAsync();
+            await page.Locator("#call-busy").WaitForAsync(new() { State = WaitForSelectorState.Visible });
+            Assert.True(await page.Locator("#call-answer").IsDisabledAsync());
+            Assert.True(await page.Locator("#call-hangup").IsDisabledAsync());
+            Assert.Contains("正在处理", await page.Locator("#call-busy").InnerTextAsync(), StringComparison.Ordinal);
+            release.SetResult();
+            await page.Locator("#call-busy").WaitForAsync(new() { State = WaitForSelectorState.Hidden });
+
+            await page.Locator("#pop-state[data-state='talking']").WaitForAsync();
+            Assert.Equal("通话中", (await page.Locator("#pop-state").InnerTextAsync()).Trim());
+            Assert.True(phone.IsOffHook(leg), "the phone was not asked to go off hook (NOTIFY Event: talk)");
+            Assert.True(await Poll(() => caller.FinalStatus == 200), $"the caller was not connected: {caller.FinalStatus}");
+            Assert.True(await page.Locator("#call-answer").IsDisabledAsync()); // nothing left to answer
+            await page.Locator("#pop-talk-clock:not([datetime='PT0S'])").WaitForAsync(); // the talk time runs
+            Assert.Matches(TalkTime(), (await page.Locator("#pop-talk-clock").InnerTextAsync()).Trim());
+
+            // 挂断: the phone and the caller both get a BYE; the pop shows the call ended and stays (wrap-up).
+            var clickedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            await page.GetByRole(AriaRole.Button, new() { Name = "挂断" }).ClickAsync();
+            await page.Locator("#pop-state[data-state='ended']").WaitForAsync();
+            Assert.True(await Poll(() => phone.Saw("BYE", leg)), "no BYE at the agent's phone");
+            output.WriteLine($"hang-up: BYE at the agent's phone {phone.ReceivedAt("BYE", leg) - clickedAt} ms after the click was sent"); // measured, not asserted
+            Assert.True(await Poll(() => caller.Saw("BYE", caller.CallId)), "no BYE at the caller");
+            Assert.Equal("已结束", (await page.Locator("#pop-state").InnerTextAsync()).Trim());
+            Assert.True(await page.Locator("#call-hangup").IsDisabledAsync());
+            var talked = (await page.Locator("#pop-talk-clock").InnerTextAsync()).Trim();
+            Assert.Matches(TalkTime(), talked);
+            Assert.True(await page.Locator("#pop-intake").IsVisibleAsync());
+            Assert.Contains(Uri.EscapeDataString(caller.CallId), await page.Locator("#pop-intake").GetAttributeAsync("href"), StringComparison.Ordinal);
+            Assert.Contains("登记工单", await page.Locator("#pop-wrap-up").InnerTextAsync(), StringComparison.Ordinal);
+            Assert.Equal("", (await page.Locator("#call-error").InnerTextAsync()).Trim());
+
+            await page.GetByRole(AriaRole.Button, new() { Name = "关闭弹屏" }).ClickAsync();
+            await page.Locator("#screen-pop").WaitForAsync(new() { State = WaitForSelectorState.Hidden });
+        }
+        finally
+        {
+            await caller.EndAsync("12328");
+            await LogOutAgentAsync(page);
+        }
+    }
+
+    [Fact]
+    public async Task The_agent_hangs_up_a_ringing_call_from_the_pop_and_a_handler_may_not_touch_it()
+    {
+        await using var phone = new SipPhone(site.SipEndPoint, CallCenterSite.Extension);
+        await phone.RegisterAsync(CallCenterSite.ExtensionPassword);
+        var page = await OpenWorkbenchReadyAsync();
+        await using var caller = new SipPhone(site.SipEndPoint, Caller);
+        try
+        {
+            await caller.CallHotlineAsync("12328", '2');
+            await page.Locator("#pop-state[data-state='ringing']").WaitForAsync(new() { Timeout = 30_000 });
+            var leg = Assert.Single(phone.Offered);
+
+            // A department handler (staff, not an agent) calling the command API for this very call is refused.
+            var handler = await SignInAsync("handler1");
+            var refused = await handler.Context.APIRequest.PostAsync($"/api/v1/cti/calls/{Uri.EscapeDataString(caller.CallId)}/hangup");
+            Assert.Equal(403, refused.Status);
+            Assert.StartsWith("application/problem+json", refused.Headers["content-type"], StringComparison.Ordinal);
+            var problem = await refused.JsonAsync();
+            Assert.Equal("cti.not_call_staff", problem!.Value.GetProperty("code").GetString());
+            Assert.False(phone.Saw("CANCEL"));
+            Assert.Equal("ringing", await page.Locator("#pop-state").GetAttributeAsync("data-state"));
+
+            await page.GetByRole(AriaRole.Button, new() { Name = "挂断" }).ClickAsync();
+            await page.Locator("#pop-state[data-state='ended']").WaitForAsync();
+            Assert.True(await Poll(() => phone.Saw("CANCEL", leg)), "no CANCEL at the agent's phone");
+            Assert.True(await Poll(() => caller.FinalStatus is >= 400), $"the caller's call did not end: {caller.FinalStatus}");
+            Assert.Equal("—", (await page.Locator("#pop-talk-clock").InnerTextAsync()).Trim()); // never talked
+            Assert.True(await page.Locator("#pop-close").IsVisibleAsync());
+        }
+        finally
+        {
+            await caller.EndAsync("12328");
+            await LogOutAgentAsync(page);
+        }
+    }
+
+    [Fact]
+    public async Task A_refused_command_is_explained_in_words_the_agent_can_act_on()
+    {
+        await using var phone = new SipPhone(site.SipEndPoint, CallCenterSite.Extension);
+        await phone.RegisterAsync(CallCenterSite.ExtensionPassword);
+        var page = await OpenWorkbenchReadyAsync();
+        await using var caller = new SipPhone(site.SipEndPoint, Caller);
+        try
+        {
+            await caller.CallHotlineAsync("12328", '2');
+            await page.Locator("#pop-state[data-state='ringing']").WaitForAsync(new() { Timeout = 30_000 });
+            var leg = Assert.Single(phone.Offered);
+
+            // The agent clicks 应答 just as the team lead ends the call: the answer reaches the server after the call is gone.
+            var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await page.RouteAsync("**/api/v1/cti/calls/*/answer", async route =>
+            {
+                await release.Task;
+                await route.ContinueAsync();
+            });
+            await page.GetByRole(AriaRole.Button, new() { Name = "应答" }).ClickAsync();
+            await page.Locator("#call-busy").WaitForAsync(new() { State = WaitForSelectorState.Visible });
+            var lead = await SignInAsync("lead1");
+            var ended = await lead.Context.APIRequest.PostAsync($"/api/v1/cti/calls/{Uri.EscapeDataString(caller.CallId)}/hangup");
+            Assert.Equal(202, ended.Status); // a team lead may end any call
+            Assert.True(await Poll(() => phone.Saw("CANCEL", leg)), "no CANCEL at the agent's phone");
+            release.SetResult();
+
+            await page.Locator("#call-error", new() { HasTextString = "这通电话已经结束" }).WaitForAsync();
+            Assert.StartsWith("操作未完成", (await page.Locator("#call-error").InnerTextAsync()).Trim(), StringComparison.Ordinal);
+            await page.Locator("#pop-state[data-state='ended']").WaitForAsync();
+            await page.Locator("#call-busy").WaitForAsync(new() { State = WaitForSelectorState.Hidden });
+        }
+        finally
+        {
+            await caller.EndAsync("12328");
+            await LogOutAgentAsync(page);
+        }
+    }
+
+    /// <summary>A new page signed in as <paramref name="user"/>, on the staff home page.</summary>
+    private async Task<IPage> SignInAsync(string user)
+    {
+        var page = await site.NewPageAsync();
+        await page.GotoAsync("/account/login");
+        await page.GetByLabel("用户名").FillAsync(user);
+        await page.GetByLabel("密码").FillAsync(CallCenterSite.DemoPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
+        await page.WaitForURLAsync(StaffUrl());
+        return page;
+    }
+
+    /// <summary>agent1's workbench, connected to the hub, with the agent ready for calls.</summary>
+    private async Task<IPage> OpenWorkbenchReadyAsync()
+    {
+        var page = await SignInAsync("agent1");
+        await page.GotoAsync("/staff/workbench");
+        await page.Locator("#hub-status[data-status='connected']").WaitForAsync();
+        await page.Locator("#agent-state:not([data-state=''])").WaitForAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "就绪" }).ClickAsync();
+        await page.Locator("#agent-state[data-state='ready']").WaitForAsync();
+        return page;
+    }
+
+    /// <summary>Leaves agent1 logged out, as the next test expects to find them.</summary>
+    private static async Task LogOutAgentAsync(IPage page)
+    {
+        var csrf = await page.Locator("meta[name='csrf-token']").GetAttributeAsync("content");
+        var response = await page.Context.APIRequest.PutAsync($"/api/v1/cti/agents/{CallCenterSite.Extension}/state", new()
+        {
+            DataObject = new { state = "loggedOut" },
+            Headers = new Dictionary<string, string> { ["RequestVerificationToken"] = csrf ?? string.Empty },
+        });
+        Assert.Equal(204, response.Status);
+    }
+
+    /// <summary>Polls a condition (the phones' view of SIP) for up to 20 s.</summary>
+    private static async Task<bool> Poll(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return true;
+    }
+
     /// <summary>Notes (in the page) when the screen pop first becomes visible.</summary>
     private const string PopClock = """
         () => {
@@ -147,6 +344,9 @@ public sealed partial class WorkbenchTests(CallCenterSite site, Xunit.Abstractio
 
     [GeneratedRegex(@"^recordings/\d{8}/[A-Za-z0-9_-]+\.wav$")]
     private static partial Regex RecordingId();
+
+    [GeneratedRegex(@"^(\d+:)?\d{2}:\d{2}$")]
+    private static partial Regex TalkTime();
 }
 
 /// <summary>
@@ -172,6 +372,7 @@ public sealed class CallCenterSite : MunicipalSite
         builder.UseSetting("Sip:Extensions:0:Password", ExtensionPassword);
         builder.UseSetting("Sip:AgentsReadyOnRegister", "false");
         builder.UseSetting("Sip:RingTimeoutSeconds", "120");
+        builder.UseSetting("Sip:RtpTimeoutSeconds", "600"); // the test phones send no audio while "talking"
         builder.UseSetting("AgentExtensions:Agents:0:User", "agent1");
         builder.UseSetting("AgentExtensions:Agents:0:Extension", Extension);
     }

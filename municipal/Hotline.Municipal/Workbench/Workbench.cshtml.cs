@@ -17,6 +17,15 @@ internal sealed class WorkbenchModel : PageModel
     /// <summary>Reasons offered for 示忙 (not ready); the API takes any text, these keep reports comparable.</summary>
     public static readonly string[] NotReadyReasons = ["Break", "Meal", "Training", "Meeting"];
 
+    /// <summary>
+    /// The CTI call-command refusals (ProblemDetails <c>code</c>) the page explains in words the agent can act on; any
+    /// other failure shows the server's own detail.
+    /// </summary>
+    public static readonly string[] CallErrors =
+    [
+        "cti.not_your_call", "cti.not_call_staff", "cti.call_not_found", "cti.not_ringing", "cti.action_not_available", "network", "signedOut", "phoneRefused",
+    ];
+
     /// <summary>The agent's SIP extension (the <c>extension</c> claim), or null when the account has none.</summary>
     public string? Extension { get; private set; }
 

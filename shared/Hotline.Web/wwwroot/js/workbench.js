@@ -1,4 +1,5 @@
-// 坐席工作台 (the city's /staff/workbench page): the agent's state buttons, the live queue board and the screen pop (来电弹屏) from the CTI hub.
+// 坐席工作台 (the city's /staff/workbench page): the agent's state buttons, the live queue board and the screen pop (来电弹屏) from the CTI hub,
+// with 应答 (answer: the ringing phone goes off hook) and 挂断 (hang up) for the call at the agent's own phone.
 // Everything goes through telephony's CTI API with the agent's own cookie; texts come localized from the page.
 (function () {
   "use strict";
@@ -135,7 +136,14 @@
     }
   }
 
-  // ---- Screen pop (来电弹屏) ----
+  // ---- Screen pop (来电弹屏) with 应答/挂断 ----
+  // The pop follows its call from the hub's events: ringing → talking → ended (or "elsewhere" when the phone stops
+  // ringing because another agent took the call or it went back to the queue). After the call it stays, with its
+  // intake link, until the agent closes it (wrap-up).
+  var talkTimer = null;
+  var busy = false;
+  var reconcileTimer = null;
+
   function intakeLink(e, call) {
     var query = new URLSearchParams();
     query.set("phone", e.caller || "");
@@ -149,21 +157,78 @@
     return root.dataset.intakeUrl + "?" + query.toString();
   }
 
+  function twoDigits(n) {
+    return (n < 10 ? "0" : "") + n;
+  }
+
+  function showTalkTime() {
+    var clock = byId("pop-talk-clock");
+    if (!current || current.answeredAt === null) {
+      clock.textContent = "—";
+      clock.setAttribute("datetime", "PT0S");
+      return;
+    }
+    var seconds = Math.max(0, Math.floor(((current.endedAt || Date.now()) - current.answeredAt) / 1000));
+    var h = Math.floor(seconds / 3600), m = Math.floor(seconds / 60) % 60, s = seconds % 60;
+    clock.textContent = (h > 0 ? h + ":" + twoDigits(m) : twoDigits(m)) + ":" + twoDigits(s);
+    clock.setAttribute("datetime", "PT" + seconds + "S");
+  }
+
+  function stopTalkTimer() {
+    if (talkTimer !== null) {
+      clearInterval(talkTimer);
+      talkTimer = null;
+    }
+  }
+
+  function showControls() {
+    var state = current ? current.state : "";
+    byId("call-answer").disabled = busy || state !== "ringing";
+    byId("call-hangup").disabled = busy || (state !== "ringing" && state !== "talking");
+    byId("call-busy").hidden = !busy;
+    byId("screen-pop").setAttribute("aria-busy", String(busy));
+    var over = state === "ended" || state === "elsewhere";
+    byId("pop-close").hidden = !over;
+    byId("pop-wrap-up").hidden = state !== "ended";
+  }
+
+  function setCallState(state) {
+    if (!current) {
+      return;
+    }
+    current.state = state;
+    var label = byId("pop-state");
+    label.textContent = t("Call." + state, state);
+    label.dataset.state = state;
+    if (state === "talking") {
+      if (current.answeredAt === null) {
+        current.answeredAt = Date.now();
+      }
+      stopTalkTimer();
+      talkTimer = setInterval(showTalkTime, 1000);
+    } else if (state === "ended" || state === "elsewhere") {
+      if (current.answeredAt !== null && !current.endedAt) {
+        current.endedAt = Date.now();
+      }
+      stopTalkTimer();
+    }
+    showTalkTime();
+    showControls();
+  }
+
   function pop(e) {
-    var isNew = !current || current.callId !== e.callId;
-    current = e;
+    stopTalkTimer();
+    current = { callId: e.callId, caller: e.caller, ivrPath: e.ivrPath, state: "", answeredAt: null, endedAt: null };
     setText("pop-caller", maskPhone(e.caller));
-    setText("pop-state", t("Call." + e.type, e.type));
     setText("pop-queue", e.queue ? t("Queue." + e.queue, e.queue) : "");
     setText("pop-ivr", e.ivrPath);
     setText("pop-call-id", e.callId);
+    byId("call-error").textContent = "";
     var link = byId("pop-intake");
     link.href = intakeLink(e, null);
     link.dataset.callId = e.callId;
     byId("screen-pop").hidden = false;
-    if (isNew) {
-      byId("screen-pop-announcer").textContent = byId("screen-pop-title").textContent + " " + maskPhone(e.caller);
-    }
+    byId("screen-pop-announcer").textContent = byId("screen-pop-title").textContent + " " + maskPhone(e.caller);
     getJson(root.dataset.callsUrl).then(function (calls) {
       var call = calls.filter(function (c) { return c.callId === e.callId; })[0];
       if (call && current && current.callId === e.callId) {
@@ -172,17 +237,108 @@
     }).catch(function () { /* the link works without the recording */ });
   }
 
+  function closePop() {
+    stopTalkTimer();
+    current = null;
+    byId("screen-pop").hidden = true;
+    byId("call-error").textContent = "";
+    byId("pop-state").dataset.state = "";
+  }
+
+  function isCurrent(e) {
+    return current !== null && e.callId === current.callId;
+  }
+
   function onCallEvent(e) {
-    if ((e.type === "ringing" || e.type === "answered") && e.agent === extension) {
-      pop(e);
-    } else if (e.type === "ended" && current && e.callId === current.callId) {
-      setText("pop-state", t("Call.ended")); // the pop stays: the agent may file the case after hanging up
+    if (e.type === "ringing" && e.agent === extension) {
+      if (!isCurrent(e)) {
+        pop(e);
+      }
+      if (current.state === "" || current.state === "elsewhere") {
+        setCallState("ringing"); // (again, when the call comes back from the queue to this phone)
+      }
+    } else if (e.type === "answered" && e.agent === extension) {
+      if (!isCurrent(e)) {
+        pop(e);
+      }
+      setCallState("talking");
+    } else if (e.type === "answered" && isCurrent(e) && current.state === "ringing") {
+      setCallState("elsewhere"); // another agent's phone took it
+    } else if (e.type === "agentLegCancelled" && e.agent === extension && isCurrent(e) && current.state === "ringing") {
+      setCallState("elsewhere"); // ring timeout (back to the queue), or the caller gave up (the "ended" follows)
+    } else if (e.type === "ended" && isCurrent(e)) {
+      setCallState("ended"); // the pop stays: the agent may file the case after hanging up
+    } else if (e.type === "remoteAnswer" && e.agent === extension && isCurrent(e) && e.state !== "200") {
+      showCallError("phoneRefused");
     }
     if (e.agent === extension || e.type === "agentState") {
       refreshAgent();
     }
     soonRefreshQueues();
   }
+
+  function showCallError(code, detail) {
+    var known = Object.prototype.hasOwnProperty.call(text, "CallError." + code);
+    byId("call-error").textContent = t("CallFailed") + (known ? text["CallError." + code] : (detail || code));
+  }
+
+  // If the hub's event for a command's effect does not come (connection dropped), ask the calls list instead.
+  function reconcile(callId) {
+    clearTimeout(reconcileTimer);
+    reconcileTimer = setTimeout(function () {
+      getJson(root.dataset.callsUrl).then(function (calls) {
+        if (!current || current.callId !== callId) {
+          return;
+        }
+        var call = calls.filter(function (c) { return c.callId === callId; })[0];
+        if (!call) {
+          setCallState("ended");
+        } else if (call.state === "talking" && call.agent === extension && current.state === "ringing") {
+          setCallState("talking");
+        }
+      }).catch(function () { /* the hub's events still count */ });
+    }, 3000);
+  }
+
+  function command(action) {
+    if (!current || busy) {
+      return;
+    }
+    var callId = current.callId;
+    var headers = { Accept: "application/json" };
+    if (csrf) {
+      headers.RequestVerificationToken = csrf.getAttribute("content");
+    }
+    busy = true;
+    byId("call-error").textContent = "";
+    showControls();
+    fetch(root.dataset.callCommandUrl + encodeURIComponent(callId) + "/" + action, {
+      method: "POST", credentials: "same-origin", headers: headers
+    }).then(function (r) {
+      if (r.ok) {
+        reconcile(callId);
+        return null;
+      }
+      if (r.status === 401) {
+        return showCallError("signedOut");
+      }
+      return r.json().catch(function () { return {}; }).then(function (problem) {
+        showCallError(problem.code || String(r.status), problem.detail || problem.title || String(r.status));
+        if (problem.code === "cti.call_not_found" && current && current.callId === callId) {
+          setCallState("ended");
+        }
+      });
+    }).catch(function () {
+      showCallError("network");
+    }).then(function () {
+      busy = false;
+      showControls();
+    });
+  }
+
+  byId("call-answer").addEventListener("click", function () { command("answer"); });
+  byId("call-hangup").addEventListener("click", function () { command("hangup"); });
+  byId("pop-close").addEventListener("click", closePop);
 
   // ---- CTI hub ----
   function showConnection(key) {
