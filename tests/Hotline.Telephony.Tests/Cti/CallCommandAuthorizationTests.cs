@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Hotline.SharedKernel;
 
@@ -130,6 +131,43 @@ public sealed class CallCommandAuthorizationTests(CtiHost host) : IClassFixture<
         await Poller.UntilAsync(() => host.StateOf(caller.CallId) is null, Wait, "the call to end");
         await AssertProblemAsync(await agent.PostAsync($"/api/v1/cti/calls/{Uri.EscapeDataString(caller.CallId)}/hangup", null),
             HttpStatusCode.NotFound, "cti.call_not_found");
+    }
+
+    [Fact]
+    public async Task A_call_refused_at_one_phone_and_ringing_at_another_belongs_to_the_other_agent_only()
+    {
+        using var lead = host.Client(HotlineRoles.TeamLead, name: "lead1");
+        using var agent1 = host.Client(HotlineRoles.Agent, CtiHost.Agent1, "agent1");
+        using var agent2 = host.Client(HotlineRoles.Agent, CtiHost.Agent2, "agent2");
+        Assert.Equal(HttpStatusCode.NoContent, (await lead.PutAsJsonAsync($"/api/v1/cti/agents/{CtiHost.Agent2}/state", new { state = "notReady" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await lead.PutAsJsonAsync($"/api/v1/cti/agents/{CtiHost.Agent1}/state", new { state = "ready" })).StatusCode);
+        host.Phone1.RejectWith = 486;
+        try
+        {
+            // A citizen calls 12328 and presses 2: the ACD offers the call to 8001 (the only agent ready), whose phone
+            // refuses it (busy); the call goes back to the queue and 8001 to not ready.
+            await using var caller = new TestPhone(host.Sip, CallerNumber);
+            Assert.Equal(183, await caller.CallAsync("12328"));
+            await caller.PressAsync('2');
+            await Poller.UntilAsync(() => host.Engine.Calls.Acd.StateOf(CtiHost.Agent1) == AgentState.NotReady && host.StateOf(caller.CallId) == "queued",
+                Wait, "8001 to refuse the call");
+            Assert.False(host.Engine.Calls.IsAtExtension(caller.CallId, CtiHost.Agent1));
+
+            // 8002 gets ready and the call rings there: it is 8002's call, no longer 8001's.
+            Assert.Equal(HttpStatusCode.NoContent, (await lead.PutAsJsonAsync($"/api/v1/cti/agents/{CtiHost.Agent2}/state", new { state = "ready" })).StatusCode);
+            await Poller.UntilAsync(() => host.StateOf(caller.CallId) == "ringing" && host.Engine.Calls.IsAtExtension(caller.CallId, CtiHost.Agent2),
+                Wait, "the call ringing at 8002");
+            Assert.False(host.Engine.Calls.IsAtExtension(caller.CallId, CtiHost.Agent1));
+            var url = $"/api/v1/cti/calls/{Uri.EscapeDataString(caller.CallId)}/hangup";
+            await AssertProblemAsync(await agent1.PostAsync(url, null), HttpStatusCode.Forbidden, "cti.not_your_call");
+            Assert.Equal(HttpStatusCode.Accepted, (await agent2.PostAsync(url, null)).StatusCode);
+            await Poller.UntilAsync(() => host.StateOf(caller.CallId) is null, Wait, "the call to end");
+        }
+        finally
+        {
+            host.Phone1.RejectWith = null;
+            await lead.PutAsJsonAsync($"/api/v1/cti/agents/{CtiHost.Agent1}/state", new { state = "ready" });
+        }
     }
 
     /// <summary>

@@ -28,6 +28,8 @@ internal sealed partial class TestPhone : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _receiver;
     private int _cseq;
+    private string? _number;
+    private string? _remoteTag;
 
     public TestPhone(IPEndPoint server, string user)
     {
@@ -45,6 +47,9 @@ internal sealed partial class TestPhone : IAsyncDisposable
     /// <summary>Whether a request with this method arrived (for the given Call-ID, if any).</summary>
     public bool Saw(string method, string? callId = null) =>
         _received.Any(r => r.StartsWith(method + " ", StringComparison.Ordinal) && (callId is null || r.EndsWith(" " + callId, StringComparison.Ordinal)));
+
+    /// <summary>When set, the phone refuses every new INVITE with this status (e.g. 486 busy) instead of ringing.</summary>
+    public int? RejectWith { get; set; }
 
     /// <summary>The Call-IDs of the INVITEs this phone was offered (the B2BUA's agent legs).</summary>
     public IReadOnlyCollection<string> Offered => _invites.Keys.ToArray();
@@ -78,12 +83,27 @@ internal sealed partial class TestPhone : IAsyncDisposable
     public async Task<int> CallAsync(string number)
     {
         var sdp = Sdp(MediaPort);
+        _number = number;
         var answer = await RequestAsync("INVITE", $"sip:{number}@{_server}", null, sdp, r => r.Status is 180 or 183 or >= 200);
+        _remoteTag = TagParam().Match(answer.Header("To") ?? string.Empty) is { Success: true } m ? m.Groups[1].Value : null;
         return answer.Status;
     }
 
-    private async Task<Message> RequestAsync(string method, string uri, string? authorization, string? sdp, Func<Message, bool>? until = null)
+    /// <summary>Presses a key in the IVR (SIP INFO, application/dtmf-relay, in the early dialog of the call placed).</summary>
+    public async Task PressAsync(char digit)
     {
+        var info = await RequestAsync("INFO", $"sip:{_number}@{_server}", null, null, toTag: _remoteTag,
+            body: ("application/dtmf-relay", $"Signal={digit}\r\nDuration=160\r\n"));
+        if (info.Status != 200)
+        {
+            throw new InvalidOperationException($"INFO answered {info.Status}:\n{info.Raw}");
+        }
+    }
+
+    private async Task<Message> RequestAsync(string method, string uri, string? authorization, string? sdp, Func<Message, bool>? until = null,
+        string? toTag = null, (string ContentType, string Text)? body = null)
+    {
+        body ??= sdp is null ? null : ("application/sdp", sdp);
         until ??= r => r.Status >= 200;
         var branch = "z9hG4bK" + Guid.NewGuid().ToString("N")[..16];
         var cseq = Interlocked.Increment(ref _cseq);
@@ -93,7 +113,7 @@ internal sealed partial class TestPhone : IAsyncDisposable
             .Append(CultureInfo.InvariantCulture, $"Via: SIP/2.0/UDP {Local};branch={branch}\r\n")
             .Append("Max-Forwards: 70\r\n")
             .Append(CultureInfo.InvariantCulture, $"From: <sip:{_user}@{_server.Address}>;tag={_tag}\r\n")
-            .Append(CultureInfo.InvariantCulture, $"To: {to}\r\n")
+            .Append(CultureInfo.InvariantCulture, $"To: {to}{(toTag is null ? string.Empty : ";tag=" + toTag)}\r\n")
             .Append(CultureInfo.InvariantCulture, $"Call-ID: {CallId}\r\n")
             .Append(CultureInfo.InvariantCulture, $"CSeq: {cseq} {method}\r\n")
             .Append(CultureInfo.InvariantCulture, $"Contact: <sip:{_user}@{Local}>\r\n");
@@ -107,8 +127,8 @@ internal sealed partial class TestPhone : IAsyncDisposable
             sb.Append(CultureInfo.InvariantCulture, $"Authorization: {authorization}\r\n");
         }
 
-        sb.Append(sdp is null ? string.Empty : "Content-Type: application/sdp\r\n")
-            .Append(CultureInfo.InvariantCulture, $"Content-Length: {Encoding.ASCII.GetByteCount(sdp ?? string.Empty)}\r\n\r\n{sdp}");
+        sb.Append(body is { } b ? $"Content-Type: {b.ContentType}\r\n" : string.Empty)
+            .Append(CultureInfo.InvariantCulture, $"Content-Length: {Encoding.ASCII.GetByteCount(body?.Text ?? string.Empty)}\r\n\r\n{body?.Text}");
         var message = sb.ToString();
 
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(32));
@@ -182,6 +202,9 @@ internal sealed partial class TestPhone : IAsyncDisposable
 
             switch (message.Method)
             {
+                case "INVITE" when RejectWith is { } refusal && !_invites.ContainsKey(callId):
+                    await SendAsync(Respond(message, refusal, "Refused"));
+                    break;
                 case "INVITE":
                     _invites.TryAdd(callId, message);
                     await SendAsync(_answered.ContainsKey(callId) ? Respond(message, 200, "OK", Sdp(MediaPort)) : Respond(message, 180, "Ringing"));
@@ -251,6 +274,9 @@ internal sealed partial class TestPhone : IAsyncDisposable
         $"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio {port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
 
     private async Task SendAsync(string message) => await _udp.SendAsync(Encoding.ASCII.GetBytes(message), _server);
+
+    [GeneratedRegex(";tag=([^;>\\s]+)")]
+    private static partial Regex TagParam();
 
     private static string Md5(string text) => Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(text)));
 
