@@ -25,7 +25,10 @@ namespace Hotline.Directory;
 /// </summary>
 public static class DirectoryModule
 {
-    /// <summary>Registers the directory store, the heartbeat handler and sender, and the /directory page.</summary>
+    /// <summary>
+    /// Registers the directory store, the heartbeat handler and sender (over the federation bus when
+    /// <c>AddFederationModule</c> is composed too, HTTP otherwise), and the /directory page.
+    /// </summary>
     public static TBuilder AddDirectoryModule<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
@@ -42,6 +45,8 @@ public static class DirectoryModule
         services.AddScoped<RecordHeartbeatHandler>();
         services.AddScoped<GetDirectoryNodesHandler>();
         services.AddSingleton<IDirectoryHeartbeats, DirectoryHeartbeats>();
+        // HTTP to the parent unless the federation module puts the bus in its place (either order of registration).
+        services.TryAddSingleton<IHeartbeatUplink, HttpHeartbeatUplink>();
         var tier = builder.Configuration[$"{NodeOptions.SectionName}:{nameof(NodeOptions.Tier)}"];
         if (!string.Equals(tier, nameof(NodeTier.Municipal), StringComparison.OrdinalIgnoreCase))
         {
@@ -79,7 +84,8 @@ public static class DirectoryModule
     }
 
     /// <summary>
-    /// Maps <c>POST /api/v1/directory/heartbeats</c> (policy Federation), <c>GET /api/v1/directory/nodes</c> and
+    /// Maps <c>POST /api/v1/directory/heartbeats</c> (policy Federation; the HTTP adapter over the same entry as the
+    /// bus handler, used by hosts without the bus), <c>GET /api/v1/directory/nodes</c> and
     /// <c>GET /api/v1/node</c> (anonymous: the public navigation data the portal and the gateway read). The
     /// <c>/directory</c> Razor page is mapped with the node's other pages (<c>MapWebPages</c>).
     /// </summary>

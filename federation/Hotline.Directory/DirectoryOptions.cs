@@ -20,4 +20,11 @@ public sealed class DirectoryOptions
 
     /// <summary>How long a node may stay silent before it counts as stale.</summary>
     public TimeSpan StaleAfter => HeartbeatInterval * StaleAfterMissedBeats;
+
+    /// <summary>
+    /// How long a heartbeat is worth delivering after it was sent (the same window as <see cref="StaleAfter"/>, 15 s by
+    /// default): a beat that could not reach the parent within it is dropped on the way (the envelope's deliver-by), so
+    /// a parent that was down gets the current beats on return, not the backlog.
+    /// </summary>
+    public TimeSpan HeartbeatExpiry => StaleAfter;
 }

@@ -1,3 +1,4 @@
+using Hotline.Directory.Heartbeats;
 using Hotline.Federation.Assignments;
 using Hotline.Federation.Bus;
 using Hotline.Federation.CityCases;
@@ -14,6 +15,7 @@ using JasperFx.CodeGeneration;
 using System.Data.Common;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -83,6 +85,9 @@ public static class FederationModule
         services.AddSingleton<AssignmentNumbers>();
         services.AddHostedService<FederationSchemaInitializer>();
         services.AddSingleton<Weasel.Core.Migrator, Weasel.Sqlite.SqliteMigrator>();
+        // 心跳 over the bus: the directory's beats go up through the parent's peer endpoint (either registration order).
+        services.Replace(ServiceDescriptor.Singleton<IHeartbeatUplink, BusHeartbeatUplink>());
+        services.TryAddSingleton<IDirectoryHeartbeats, NoDirectoryHeartbeats>();
         services.AddScoped<FederationOperations>();
         services.AddAntiforgery();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, FederationAuthorizationResultHandler>();
@@ -157,6 +162,7 @@ public static class FederationModule
 
             opts.Discovery.DisableConventionalDiscovery()
                 .IncludeType<FederationMessageHandler>()
+                .IncludeType<NodeHeartbeatHandler>()
                 .IncludeType<AssignmentSaga>();
 
             opts.Policies.UseDurableLocalQueues();
@@ -173,7 +179,8 @@ public static class FederationModule
     }
 
     /// <summary>
-    /// Maps the inbound federation endpoint (<c>/_wolverine/batch/federation</c>, policy <see cref="HotlinePolicies.Federation"/>),
+    /// Maps the inbound federation endpoint (<c>/_wolverine/batch/federation</c>, policy <see cref="HotlinePolicies.Federation"/>,
+    /// each envelope stamped with the caller's node id),
     /// the assignment and reporting APIs at provinces and the ministry, and the operator API and page.
     /// </summary>
     public static WebApplication MapFederationEndpoints(this WebApplication app)
@@ -182,7 +189,9 @@ public static class FederationModule
         var federation = app.Services.GetRequiredService<IOptions<FederationOptions>>().Value;
         if (federation.Transport == FederationTransport.Http)
         {
-            app.MapWolverineHttpTransportEndpoints().RequireAuthorization(HotlinePolicies.Federation);
+            // Every inbound envelope carries the authenticated neighbour's id (InboundPeer), whatever its sender wrote.
+            app.MapWolverineHttpTransportEndpoints().RequireAuthorization(HotlinePolicies.Federation)
+                .AddEndpointFilter<InboundPeerStamp>();
         }
 
         var node = app.Services.GetRequiredService<IOptions<NodeOptions>>().Value;

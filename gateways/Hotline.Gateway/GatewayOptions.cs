@@ -36,6 +36,9 @@ public sealed class GatewayOptions
     [Url]
     public string? GrpcUrl { get; set; }
 
-    /// <summary>Each node's h2c gRPC address by region code (<c>Gateway:GrpcNodes:440300</c>); routed while the directory lists the node.</summary>
+    /// <summary>
+    /// Fallback h2c gRPC addresses by region code (<c>Gateway:GrpcNodes:440300</c>), for a node the directory lists
+    /// without a <c>grpcUrl</c> (its heartbeat carries none); the directory's address wins when there is one.
+    /// </summary>
     public Dictionary<string, string> GrpcNodes { get; set; } = new(StringComparer.Ordinal);
 }

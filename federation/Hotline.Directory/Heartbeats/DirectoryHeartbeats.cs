@@ -6,7 +6,9 @@ namespace Hotline.Directory.Heartbeats;
 
 /// <summary>
 /// The transport-neutral entry of the directory: whoever receives a <see cref="NodeHeartbeat"/> from a neighbour (the
-/// HTTP endpoint today, a bus handler later) hands it here with the neighbour's node id taken from its token.
+/// federation bus handler, or the HTTP endpoint) hands it here with the neighbour's node id as the transport
+/// authenticated it (its token), never as the beat claims it. Idempotent: a beat that is not newer than the stored
+/// one (a redelivery, or overtaken on the way) changes nothing.
 /// </summary>
 public interface IDirectoryHeartbeats
 {

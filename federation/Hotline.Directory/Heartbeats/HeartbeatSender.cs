@@ -1,7 +1,5 @@
-using System.Net.Http.Json;
 using System.Reflection;
 using Hotline.Directory.Contracts;
-using Hotline.Identity;
 using Hotline.SharedKernel;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,13 +10,13 @@ using Microsoft.Extensions.Options;
 namespace Hotline.Directory.Heartbeats;
 
 /// <summary>
-/// Every <see cref="DirectoryOptions.HeartbeatInterval"/>: records this node's own beat locally, then posts it and the
-/// children's beats waiting in the <see cref="HeartbeatRelay"/> to the parent (bearer token from the parent's IdP).
-/// A parent that is down is logged once, when it goes down and when it comes back.
+/// Every <see cref="DirectoryOptions.HeartbeatInterval"/>: records this node's own beat locally, then hands it to the
+/// <see cref="IHeartbeatUplink"/> (the federation bus, or HTTP without it); the children's beats waiting in the
+/// <see cref="HeartbeatRelay"/> go up as soon as they arrive.
 /// </summary>
 internal sealed partial class HeartbeatSender(
     IServiceScopeFactory scopes,
-    IHttpClientFactory httpClients,
+    IHeartbeatUplink uplink,
     IOptions<NodeOptions> node,
     IOptions<DirectoryOptions> options,
     IConfiguration configuration,
@@ -31,8 +29,6 @@ internal sealed partial class HeartbeatSender(
     internal static readonly string Version =
         typeof(HeartbeatSender).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
         ?? typeof(HeartbeatSender).Assembly.GetName().Version?.ToString() ?? "0.0.0";
-
-    private volatile bool _parentDown;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -97,15 +93,9 @@ internal sealed partial class HeartbeatSender(
 
     private async Task RelayAsync(CancellationToken cancellationToken)
     {
-        var http = httpClients.CreateClient(ParentClientName);
-        if (http.BaseAddress is null)
-        {
-            return;
-        }
-
         foreach (var beat in relay.Drain())
         {
-            await PostAsync(http, beat, cancellationToken);
+            await uplink.SendAsync(beat, cancellationToken);
         }
     }
 
@@ -117,58 +107,10 @@ internal sealed partial class HeartbeatSender(
             await scope.ServiceProvider.GetRequiredService<RecordHeartbeatHandler>().RecordOwnAsync(own, cancellationToken);
         }
 
-        if (string.IsNullOrEmpty(node.Value.Parent))
+        if (!string.IsNullOrEmpty(node.Value.Parent))
         {
-            return;
+            await uplink.SendAsync(own, cancellationToken);
         }
-
-        var http = httpClients.CreateClient(ParentClientName);
-        if (http.BaseAddress is null)
-        {
-            if (!_parentDown)
-            {
-                LogParentUnreachable(logger, node.Value.Parent, "no Federation:Peers entry for the parent");
-                _parentDown = true;
-            }
-
-            return;
-        }
-
-        var ok = await PostAsync(http, own, cancellationToken);
-
-        if (ok && _parentDown)
-        {
-            LogParentBack(logger, node.Value.Parent);
-        }
-
-        _parentDown = !ok;
-    }
-
-    private async Task<bool> PostAsync(HttpClient http, NodeHeartbeat beat, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var response = await http.PostAsJsonAsync("api/v1/directory/heartbeats", beat, cancellationToken);
-            if (response.IsSuccessStatusCode)
-            {
-                return true;
-            }
-
-            if (!_parentDown)
-            {
-                LogParentRefused(logger, node.Value.Parent!, beat.Id, (int)response.StatusCode);
-            }
-        }
-        catch (Exception ex) when (ex is HttpRequestException or PeerTokenException
-                                       || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            if (!_parentDown)
-            {
-                LogParentUnreachable(logger, node.Value.Parent!, ex.Message);
-            }
-        }
-
-        return false;
     }
 
     private NodeHeartbeat OwnHeartbeat()
@@ -178,19 +120,13 @@ internal sealed partial class HeartbeatSender(
         var endpoints = sip["Udp"] is null && sip["Tcp"] is null
             ? null
             : new SipEndpoints(sip["Udp"], sip["Tcp"], sip["Hotline"]);
+        // The node's gRPC address as others reach it: Node:PublicGrpcUrl when the listener is behind a proxy or NAT.
+        var grpc = configuration[$"{NodeOptions.SectionName}:PublicGrpcUrl"] ?? configuration[$"{NodeOptions.SectionName}:GrpcUrl"];
         return new NodeHeartbeat(self.Id, self.Name, self.Tier.ToString().ToLowerInvariant(),
-            string.IsNullOrEmpty(self.Parent) ? null : self.Parent, self.PublicUrl, endpoints, Version, clock.GetUtcNow());
+            string.IsNullOrEmpty(self.Parent) ? null : self.Parent, self.PublicUrl, endpoints, Version, clock.GetUtcNow(),
+            string.IsNullOrWhiteSpace(grpc) ? null : grpc.TrimEnd('/'));
     }
 
     [LoggerMessage(EventId = 4110, Level = LogLevel.Warning, Message = "Directory: heartbeat failed")]
     private static partial void LogBeatFailed(ILogger logger, Exception exception);
-
-    [LoggerMessage(EventId = 4111, Level = LogLevel.Warning, Message = "Directory: parent {Parent} unreachable ({Reason}); retrying every beat")]
-    private static partial void LogParentUnreachable(ILogger logger, string parent, string reason);
-
-    [LoggerMessage(EventId = 4112, Level = LogLevel.Warning, Message = "Directory: parent {Parent} refused the beat of {NodeId} with {Status}")]
-    private static partial void LogParentRefused(ILogger logger, string parent, string nodeId, int status);
-
-    [LoggerMessage(EventId = 4113, Level = LogLevel.Information, Message = "Directory: parent {Parent} takes heartbeats again")]
-    private static partial void LogParentBack(ILogger logger, string parent);
 }

@@ -77,9 +77,10 @@ internal sealed partial class RecordHeartbeatHandler(
             db.Nodes.Add(entry);
             LogNodeJoined(logger, beat.Id, beat.Name, beat.PublicUrl);
         }
-        else if (sentAt < entry.SentAtMs)
+        else if (sentAt <= entry.SentAtMs)
         {
-            // A relayed beat that was overtaken by a newer one: nothing to learn from it.
+            // A redelivered beat (same SentAt) or one overtaken by a newer one (any order on the bus): nothing to learn
+            // from it, and it must not move "last seen" — the node may have gone quiet since.
             return;
         }
 
@@ -90,6 +91,7 @@ internal sealed partial class RecordHeartbeatHandler(
         entry.SipUdp = beat.SipEndpoints?.Udp;
         entry.SipTcp = beat.SipEndpoints?.Tcp;
         entry.SipHotline = beat.SipEndpoints?.Hotline;
+        entry.GrpcUrl = beat.GrpcUrl;
         entry.Version = beat.Version;
         entry.SentAtMs = sentAt;
         entry.LastSeenMs = now;
@@ -132,6 +134,13 @@ internal sealed partial class RecordHeartbeatHandler(
             && (!Uri.TryCreate(beat.PublicUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https")))
         {
             fields["publicUrl"] = ["Must be an absolute http(s) URL."];
+        }
+
+        if (beat.GrpcUrl is not null
+            && (beat.GrpcUrl.Length > 300 || !Uri.TryCreate(beat.GrpcUrl, UriKind.Absolute, out var grpc)
+                || grpc.Scheme is not ("http" or "https")))
+        {
+            fields["grpcUrl"] = ["Must be an absolute http(s) URL of at most 300 characters."];
         }
 
         if (string.IsNullOrWhiteSpace(beat.Version) || beat.Version.Length > 100)

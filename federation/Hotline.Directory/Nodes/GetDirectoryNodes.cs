@@ -30,7 +30,7 @@ internal sealed class GetDirectoryNodesHandler(
                 e.Id, e.Name, e.Tier, e.Parent, e.PublicUrl,
                 e.SipUdp is null && e.SipTcp is null ? null : new SipEndpoints(e.SipUdp, e.SipTcp, e.SipHotline),
                 e.Version, DateTimeOffset.FromUnixTimeMilliseconds(e.LastSeenMs),
-                e.LastSeenMs >= staleBefore ? Online : Stale))
+                e.LastSeenMs >= staleBefore ? Online : Stale, e.GrpcUrl))
             .ToList();
         return new DirectoryListing(node.Value.Id, now, nodes);
     }

@@ -1,6 +1,6 @@
 using Hotline.ServiceDefaults;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Hotline.Directory.Persistence;
 
@@ -26,6 +26,7 @@ internal sealed class DirectoryDbContext(DbContextOptions<DirectoryDbContext> op
             e.Property(x => x.SipUdp).HasMaxLength(100);
             e.Property(x => x.SipTcp).HasMaxLength(100);
             e.Property(x => x.SipHotline).HasMaxLength(20);
+            e.Property(x => x.GrpcUrl).HasMaxLength(300);
             e.Property(x => x.Version).HasMaxLength(100);
             e.Property(x => x.ReportedBy).HasMaxLength(6);
             e.HasIndex(x => x.Parent);
@@ -52,6 +53,9 @@ internal sealed class DirectoryEntry
 
     public string? SipHotline { get; set; }
 
+    /// <summary>The node's h2c address for 上级调阅 (added after the first release: an upgraded store gets the column at start).</summary>
+    public string? GrpcUrl { get; set; }
+
     public string Version { get; set; } = string.Empty;
 
     public long SentAtMs { get; set; }
@@ -62,7 +66,10 @@ internal sealed class DirectoryEntry
     public string? ReportedBy { get; set; }
 }
 
-/// <summary>Creates the directory tables before the node reports ready.</summary>
+/// <summary>
+/// Creates the directory tables before the node reports ready, then brings a store made by an earlier release up to
+/// the model (<see cref="DirectorySchemaUpgrade"/>).
+/// </summary>
 internal sealed class DirectorySchemaTask(IServiceScopeFactory scopes) : IStartupTask
 {
     public string Name => "directory: create schema";
@@ -72,5 +79,6 @@ internal sealed class DirectorySchemaTask(IServiceScopeFactory scopes) : IStartu
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<DirectoryDbContext>();
         await db.EnsureModuleSchemaAsync(cancellationToken);
+        await DirectorySchemaUpgrade.AddMissingColumnsAsync(db, cancellationToken);
     }
 }

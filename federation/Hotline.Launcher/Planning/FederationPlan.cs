@@ -139,11 +139,8 @@ internal sealed class FederationPlan
             var env = CommonEnvironment(options, gatewayUrl);
             env["Gateway__DirectoryUrl"] = http[national.Id!].ToString().TrimEnd('/');
             env["Gateway__NationalId"] = national.Id!;
+            // gRPC routes come from the directory: each node's heartbeat carries its Node__GrpcUrl (ADR-017).
             env["Gateway__GrpcUrl"] = gatewayGrpc!.ToString().TrimEnd('/');
-            foreach (var (id, address) in grpc)
-            {
-                env[$"Gateway__GrpcNodes__{id}"] = address.ToString().TrimEnd('/');
-            }
             gateway = new ProcessPlan("gateway", "国家网关", "gateway", "gateways/Hotline.Gateway", gatewayUrl, null,
                 StartsManually: false, Wave: 1, env);
         }

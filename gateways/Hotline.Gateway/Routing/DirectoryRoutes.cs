@@ -15,14 +15,17 @@ internal sealed record DirectoryNodeDto(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("name")] string? Name,
     [property: JsonPropertyName("publicUrl")] string? PublicUrl,
-    [property: JsonPropertyName("status")] string? Status);
+    [property: JsonPropertyName("status")] string? Status,
+    [property: JsonPropertyName("grpcUrl")] string? GrpcUrl = null);
 
 /// <summary>
 /// The proxy configuration, rebuilt from the directory without a restart: <c>/{regionCode}/{**rest}</c> goes to that
 /// node with the prefix removed and <c>X-Forwarded-Prefix: /{regionCode}</c> set (plus X-Forwarded-For/Proto/Host), and
 /// everything else goes to the national portal. gRPC: a request with header <c>x-hotline-node: {regionCode}</c> goes to
-/// that node's h2c address (<see cref="GatewayOptions.GrpcNodes"/>) as HTTP/2 exactly — without TLS there is no ALPN, so
-/// the cluster must not negotiate down to HTTP/1.1.
+/// that node's h2c address as HTTP/2 exactly — without TLS there is no ALPN, so the cluster must not negotiate down to
+/// HTTP/1.1. The address is the one the node's heartbeat gave the directory (<c>grpcUrl</c>), so a node started later
+/// gets its gRPC route like its HTTP route; <see cref="GatewayOptions.GrpcNodes"/> is the fallback for a node whose beat
+/// carries none (an older node).
 /// </summary>
 internal sealed class DirectoryProxyConfigProvider : IProxyConfigProvider
 {
@@ -41,11 +44,15 @@ internal sealed class DirectoryProxyConfigProvider : IProxyConfigProvider
         _grpcNodes = o.GrpcNodes
             .Where(g => RegionCode.IsValid(g.Key) && Uri.TryCreate(g.Value, UriKind.Absolute, out var u) && u.Scheme is "http" or "https")
             .ToDictionary(g => g.Key, g => g.Value.TrimEnd('/'), StringComparer.Ordinal);
-        _current = Build(o.NationalId, new Uri(o.DirectoryUrl), new Dictionary<string, string>(StringComparer.Ordinal), _grpcNodes);
+        var none = new Dictionary<string, string>(StringComparer.Ordinal);
+        _current = Build(o.NationalId, new Uri(o.DirectoryUrl), none, none);
     }
 
     /// <summary>The region codes currently routed, with their destinations.</summary>
     public IReadOnlyDictionary<string, string> Destinations => _current.Destinations;
+
+    /// <summary>The region codes currently routed for gRPC, with their h2c addresses.</summary>
+    public IReadOnlyDictionary<string, string> GrpcDestinations => _current.Grpc;
 
     /// <summary>True once the directory has been read at least once.</summary>
     public bool Loaded { get; private set; }
@@ -55,25 +62,43 @@ internal sealed class DirectoryProxyConfigProvider : IProxyConfigProvider
     /// <summary>Replaces the routes when the set of nodes or their URLs changed. Returns whether anything changed.</summary>
     public bool Update(string nationalId, Uri nationalUrl, IEnumerable<DirectoryNodeDto> nodes)
     {
-        var routable = nodes
-            .Where(n => RegionCode.IsValid(n.Id) && Uri.TryCreate(n.PublicUrl, UriKind.Absolute, out var u)
-                        && u.Scheme is "http" or "https")
+        var listed = nodes
+            .Where(n => RegionCode.IsValid(n.Id) && IsHttpUrl(n.PublicUrl))
             .GroupBy(n => n.Id).Select(g => g.First())
-            .ToDictionary(n => n.Id, n => n.PublicUrl!.TrimEnd('/'), StringComparer.Ordinal);
+            .ToList();
+        var routable = listed.ToDictionary(n => n.Id, n => n.PublicUrl!.TrimEnd('/'), StringComparer.Ordinal);
+
+        // gRPC for a listed node: the address its beat carried, else the configured one.
+        var grpc = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var n in listed)
+        {
+            if (IsHttpUrl(n.GrpcUrl))
+            {
+                grpc[n.Id] = n.GrpcUrl!.TrimEnd('/');
+            }
+            else if (_grpcNodes.TryGetValue(n.Id, out var configured))
+            {
+                grpc[n.Id] = configured;
+            }
+        }
+
         lock (_lock)
         {
             Loaded = true;
-            if (SameDestinations(_current.Destinations, routable))
+            if (SameDestinations(_current.Destinations, routable) && SameDestinations(_current.Grpc, grpc))
             {
                 return false;
             }
 
             var previous = _current;
-            _current = Build(nationalId, nationalUrl, routable, _grpcNodes);
+            _current = Build(nationalId, nationalUrl, routable, grpc);
             previous.Expire();
             return true;
         }
     }
+
+    private static bool IsHttpUrl(string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var u) && u.Scheme is "http" or "https";
 
     private static bool SameDestinations(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
         a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
@@ -129,7 +154,7 @@ internal sealed class DirectoryProxyConfigProvider : IProxyConfigProvider
                 Match = new RouteMatch { Path = "/{**rest}" },
             }
             .WithTransformXForwarded(xDefault: ForwardedTransformActions.Set, xPrefix: ForwardedTransformActions.Off));
-        return new Snapshot(routes, clusters, destinations);
+        return new Snapshot(routes, clusters, destinations, grpcNodes);
     }
 
     /// <summary>A node's h2c cluster: HTTP/2 exactly (the trap: the default policy would fall back to HTTP/1.1 on cleartext).</summary>
@@ -152,11 +177,12 @@ internal sealed class DirectoryProxyConfigProvider : IProxyConfigProvider
         private readonly CancellationTokenSource _changed = new();
 
         public Snapshot(IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters,
-            IReadOnlyDictionary<string, string> destinations)
+            IReadOnlyDictionary<string, string> destinations, IReadOnlyDictionary<string, string> grpc)
         {
             Routes = routes;
             Clusters = clusters;
             Destinations = destinations;
+            Grpc = grpc;
             ChangeToken = new CancellationChangeToken(_changed.Token);
         }
 
@@ -165,6 +191,8 @@ internal sealed class DirectoryProxyConfigProvider : IProxyConfigProvider
         public IReadOnlyList<ClusterConfig> Clusters { get; }
 
         public IReadOnlyDictionary<string, string> Destinations { get; }
+
+        public IReadOnlyDictionary<string, string> Grpc { get; }
 
         public IChangeToken ChangeToken { get; }
 

@@ -184,7 +184,7 @@ public static class TicketingCommand
         await app.StopAsync();
         await app.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(data, recursive: true);
+        System.IO.Directory.Delete(data, recursive: true);
     }
 
     private static string RandomDescription(Random rng) =>

@@ -84,7 +84,7 @@ public sealed class DetailFederation : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_data);
+        System.IO.Directory.CreateDirectory(_data);
         string[] ids = ["100000", "440000", "320000", "440300", "440100"];
         var http = ids.ToDictionary(i => i, _ => $"http://127.0.0.1:{TestNode.FreePort()}");
         var grpc = ids.ToDictionary(i => i, _ => $"http://127.0.0.1:{TestNode.FreePort()}");
@@ -111,7 +111,7 @@ public sealed class DetailFederation : IAsyncLifetime
 
         try
         {
-            Directory.Delete(_data, recursive: true);
+            System.IO.Directory.Delete(_data, recursive: true);
         }
         catch (IOException)
         {

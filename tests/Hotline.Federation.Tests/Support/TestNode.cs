@@ -53,11 +53,12 @@ internal sealed class TestNode : IAsyncDisposable
 
     /// <summary>
     /// Starts a node. <paramref name="grpc"/> (node id → h2c URL) turns on 上级调阅: this node's gRPC listener and its
-    /// neighbours' gRPC addresses; <paramref name="services"/> adds registrations (e.g. a city's case source).
+    /// neighbours' gRPC addresses; <paramref name="services"/> adds registrations (e.g. a city's case source);
+    /// <paramref name="configure"/> composes more modules before the federation module, <paramref name="map"/> maps their endpoints.
     /// </summary>
     public static async Task<TestNode> StartAsync(NodeSpec spec, string url, IReadOnlyDictionary<string, string> urls, string dataDirectory,
         IDictionary<string, string?>? extra = null, IPeerTokenProvider? tokens = null, IReadOnlyDictionary<string, string>? grpc = null,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null, Action<WebApplicationBuilder>? configure = null, Action<WebApplication>? map = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         builder.WebHost.UseUrls(url);
@@ -121,11 +122,13 @@ internal sealed class TestNode : IAsyncDisposable
         }
 
         services?.Invoke(builder.Services);
+        configure?.Invoke(builder);
         builder.AddFederationModule();
         var app = builder.Build();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapFederationEndpoints();
+        map?.Invoke(app);
         await app.StartAsync();
         return new TestNode(spec, app, url, city);
     }
@@ -193,7 +196,7 @@ internal sealed class TestFederation : IAsyncDisposable
     public static async Task<TestFederation> StartAsync(IEnumerable<NodeSpec> specs, Func<NodeSpec, IDictionary<string, string?>?> extraFor)
     {
         var dir = Path.Combine(Path.GetTempPath(), "hotline-fed-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(dir);
+        System.IO.Directory.CreateDirectory(dir);
         var federation = new TestFederation(dir);
         var list = specs.ToList();
         var urls = list.ToDictionary(s => s.Id, _ => $"http://127.0.0.1:{TestNode.FreePort()}");
@@ -223,7 +226,7 @@ internal sealed class TestFederation : IAsyncDisposable
 
         try
         {
-            Directory.Delete(DataDirectory, recursive: true);
+            System.IO.Directory.Delete(DataDirectory, recursive: true);
         }
         catch (IOException)
         {
