@@ -59,7 +59,8 @@ internal sealed class HeartbeatNode(TestNode node, ConcurrentQueue<RecordedBeat>
     public ConcurrentQueue<RecordedBeat> Calls => calls;
 
     public static async Task<HeartbeatNode> StartAsync(NodeSpec spec, IReadOnlyDictionary<string, string> urls, string data,
-        TimeSpan interval, IReadOnlyDictionary<string, string>? grpc = null, Action<IServiceCollection>? services = null)
+        TimeSpan interval, IReadOnlyDictionary<string, string>? grpc = null, Action<IServiceCollection>? services = null,
+        IDictionary<string, string?>? config = null)
     {
         var calls = new ConcurrentQueue<RecordedBeat>();
         var extra = new Dictionary<string, string?>
@@ -68,6 +69,11 @@ internal sealed class HeartbeatNode(TestNode node, ConcurrentQueue<RecordedBeat>
             ["Directory:HeartbeatInterval"] = interval.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
             ["Node:PublicUrl"] = urls[spec.Id],
         };
+        foreach (var (key, value) in config ?? new Dictionary<string, string?>())
+        {
+            extra[key] = value;
+        }
+
         var node = await TestNode.StartAsync(spec, urls[spec.Id], urls, data, extra, grpc: grpc, services: services,
             configure: builder =>
             {
