@@ -270,6 +270,28 @@ public sealed partial class WorkbenchTests(CallCenterSite site, Xunit.Abstractio
         }
     }
 
+    [Fact]
+    public async Task In_english_the_pop_has_answer_and_hang_up_which_wait_for_a_call()
+    {
+        var page = await SignInAsync("agent1");
+        await page.GetByRole(AriaRole.Link, new() { Name = "English" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Agent workbench" }).First.ClickAsync();
+        await page.WaitForURLAsync(WorkbenchUrl());
+        await page.Locator("#hub-status[data-status='connected']").WaitForAsync();
+
+        // The pop is hidden until a call rings; its controls are there, in English, and wait for one.
+        Assert.True(await page.Locator("#screen-pop").IsHiddenAsync());
+        Assert.Equal("Call controls", await page.Locator(".call-buttons").GetAttributeAsync("aria-label"));
+        Assert.Equal("Answer", (await page.Locator("#call-answer").TextContentAsync())?.Trim());
+        Assert.Equal("Hang up", (await page.Locator("#call-hangup").TextContentAsync())?.Trim());
+        Assert.True(await page.Locator("#call-answer").IsDisabledAsync());
+        Assert.True(await page.Locator("#call-hangup").IsDisabledAsync());
+        Assert.Equal("Talk time", (await page.Locator("#pop-talk-time").Locator("xpath=preceding-sibling::dt[1]").TextContentAsync())?.Trim());
+        using var text = System.Text.Json.JsonDocument.Parse(await page.Locator("#workbench-text").TextContentAsync() ?? "{}");
+        Assert.Equal("This call has already ended.", text.RootElement.GetProperty("CallError.cti.call_not_found").GetString());
+        Assert.StartsWith("Your role may not act on calls", text.RootElement.GetProperty("CallError.cti.not_call_staff").GetString(), StringComparison.Ordinal);
+    }
+
     /// <summary>A new page signed in as <paramref name="user"/>, on the staff home page.</summary>
     private async Task<IPage> SignInAsync(string user)
     {
