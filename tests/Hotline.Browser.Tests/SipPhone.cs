@@ -55,6 +55,9 @@ internal sealed partial class SipPhone : IAsyncDisposable
     /// <summary>The final status of the call this phone placed (200 answered, 480/487 ended before), or null while it rings.</summary>
     public int? FinalStatus => _inviteFinal?.Status;
 
+    /// <summary>When set, the phone declines every new INVITE with this status (e.g. 486 busy) instead of ringing.</summary>
+    public int? RejectWith { get; set; }
+
     /// <summary>Whether a request with this method arrived (for the given Call-ID, if any).</summary>
     public bool Saw(string method, string? callId = null) =>
         _received.Any(r => r.StartsWith(method + " ", StringComparison.Ordinal) && (callId is null || r.EndsWith(" " + callId, StringComparison.Ordinal)));
@@ -264,6 +267,9 @@ internal sealed partial class SipPhone : IAsyncDisposable
             // ACK needs no answer.
             switch (message.Method)
             {
+                case "INVITE" when RejectWith is { } refusal && !_invites.ContainsKey(callId):
+                    await SendAsync(Respond(message, refusal, "Declined"));
+                    break;
                 case "INVITE":
                     FirstOfferAt ??= DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                     lock (Offered)

@@ -231,6 +231,35 @@ public sealed partial class WorkbenchTests(CallCenterSite site, Xunit.Abstractio
     }
 
     [Fact]
+    public async Task When_the_phone_declines_the_call_the_pop_says_it_no_longer_rings_there_and_can_be_closed()
+    {
+        await using var phone = new SipPhone(site.SipEndPoint, CallCenterSite.Extension) { RejectWith = 486 };
+        await phone.RegisterAsync(CallCenterSite.ExtensionPassword);
+        var page = await OpenWorkbenchReadyAsync();
+        await using var caller = new SipPhone(site.SipEndPoint, Caller);
+        try
+        {
+            // The ACD offers the call to the only ready agent; the desk phone declines (busy): the call goes back to the queue.
+            await caller.CallHotlineAsync("12328", '2');
+            await page.Locator("#pop-state[data-state='elsewhere']").WaitForAsync(new() { Timeout = 30_000 });
+            Assert.Contains("已不在您的话机振铃", await page.Locator("#pop-state").InnerTextAsync(), StringComparison.Ordinal);
+            Assert.Equal(caller.CallId, (await page.Locator("#pop-call-id").InnerTextAsync()).Trim());
+            Assert.True(await page.Locator("#call-answer").IsDisabledAsync());
+            Assert.True(await page.Locator("#call-hangup").IsDisabledAsync());
+            Assert.Null(caller.FinalStatus); // the caller still waits in the queue
+            await page.Locator("#agent-state[data-state='notReady']").WaitForAsync(); // a declined offer sets the agent not ready
+
+            await page.GetByRole(AriaRole.Button, new() { Name = "关闭弹屏" }).ClickAsync();
+            await page.Locator("#screen-pop").WaitForAsync(new() { State = WaitForSelectorState.Hidden });
+        }
+        finally
+        {
+            await caller.EndAsync("12328");
+            await LogOutAgentAsync(page);
+        }
+    }
+
+    [Fact]
     public async Task A_refused_command_is_explained_in_words_the_agent_can_act_on()
     {
         await using var phone = new SipPhone(site.SipEndPoint, CallCenterSite.Extension);

@@ -270,6 +270,8 @@
       setCallState("ended"); // the pop stays: the agent may file the case after hanging up
     } else if (e.type === "remoteAnswer" && e.agent === extension && isCurrent(e) && e.state !== "200") {
       showCallError("phoneRefused");
+    } else if (e.type === "agentState" && e.agent === extension && current !== null && current.state === "ringing") {
+      reconcile(current.callId, 300); // e.g. the phone declined the call (486): it is back in the queue
     }
     if (e.agent === extension || e.type === "agentState") {
       refreshAgent();
@@ -282,8 +284,10 @@
     byId("call-error").textContent = t("CallFailed") + (known ? text["CallError." + code] : (detail || code));
   }
 
-  // If the hub's event for a command's effect does not come (connection dropped), ask the calls list instead.
-  function reconcile(callId) {
+  // Asks the calls list where the pop's call is, when the hub's events cannot say: a command's effect whose event did
+  // not come (connection dropped), or the phone refusing the offer (the call goes back to the queue; only the agent's
+  // state changes).
+  function reconcile(callId, delay) {
     clearTimeout(reconcileTimer);
     reconcileTimer = setTimeout(function () {
       getJson(root.dataset.callsUrl).then(function (calls) {
@@ -295,9 +299,11 @@
           setCallState("ended");
         } else if (call.state === "talking" && call.agent === extension && current.state === "ringing") {
           setCallState("talking");
+        } else if (call.state !== "ringing" && call.state !== "talking" && current.state === "ringing") {
+          setCallState("elsewhere");
         }
       }).catch(function () { /* the hub's events still count */ });
-    }, 3000);
+    }, delay);
   }
 
   function command(action) {
@@ -316,7 +322,7 @@
       method: "POST", credentials: "same-origin", headers: headers
     }).then(function (r) {
       if (r.ok) {
-        reconcile(callId);
+        reconcile(callId, 3000);
         return null;
       }
       if (r.status === 401) {
@@ -326,6 +332,8 @@
         showCallError(problem.code || String(r.status), problem.detail || problem.title || String(r.status));
         if (problem.code === "cti.call_not_found" && current && current.callId === callId) {
           setCallState("ended");
+        } else if (problem.code === "cti.not_your_call" && current && current.callId === callId) {
+          setCallState("elsewhere"); // it rings or talks at another extension now
         }
       });
     }).catch(function () {
