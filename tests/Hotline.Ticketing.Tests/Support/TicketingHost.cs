@@ -150,9 +150,9 @@ public sealed class TicketingHost : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (_dataDir is not null && Directory.Exists(_dataDir))
+        if (_dataDir is not null && System.IO.Directory.Exists(_dataDir))
         {
-            Directory.Delete(_dataDir, recursive: true);
+            System.IO.Directory.Delete(_dataDir, recursive: true);
         }
 
         if (_pgDatabase is not null)
