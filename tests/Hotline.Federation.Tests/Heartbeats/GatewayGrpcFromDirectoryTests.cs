@@ -12,8 +12,8 @@ namespace Hotline.Federation.Tests.Heartbeats;
 
 /// <summary>
 /// The gateway learns a node's gRPC address from the directory: 深圳's beat carries its h2c address up through 广东 to
-/// the ministry, and the gateway process — configured with no <c>Gateway:GrpcNodes</c> at all — routes a gRPC call with
-/// <c>x-hotline-node: 440300</c> there.
+/// the ministry, and the gateway process — whose only configured address for 深圳 (<c>Gateway:GrpcNodes</c>) is a dead
+/// port — routes a gRPC call with <c>x-hotline-node: 440300</c> there.
 /// </summary>
 public sealed class GatewayGrpcFromDirectoryTests : IAsyncLifetime
 {
@@ -77,6 +77,8 @@ public sealed class GatewayGrpcFromDirectoryTests : IAsyncLifetime
         info.Environment["Gateway__NationalId"] = NodeOptions.NationalId;
         info.Environment["Gateway__PollInterval"] = "00:00:00.500";
         info.Environment["Gateway__GrpcUrl"] = grpc;
+        // A stale configured address (nobody listens there): the directory's address must win over the fallback.
+        info.Environment["Gateway__GrpcNodes__440300"] = $"http://127.0.0.1:{TestNode.FreePort()}";
         using var gateway = Process.Start(info)!;
         gateway.OutputDataReceived += (_, _) => { };
         gateway.ErrorDataReceived += (_, _) => { };
