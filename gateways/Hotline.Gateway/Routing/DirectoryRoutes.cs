@@ -51,9 +51,6 @@ internal sealed class DirectoryProxyConfigProvider : IProxyConfigProvider
     /// <summary>The region codes currently routed, with their destinations.</summary>
     public IReadOnlyDictionary<string, string> Destinations => _current.Destinations;
 
-    /// <summary>The region codes currently routed for gRPC, with their h2c addresses.</summary>
-    public IReadOnlyDictionary<string, string> GrpcDestinations => _current.Grpc;
-
     /// <summary>True once the directory has been read at least once.</summary>
     public bool Loaded { get; private set; }
 
