@@ -180,6 +180,7 @@ public sealed partial class WorkbenchTests(CallCenterSite site, Xunit.Abstractio
             Assert.Matches(TalkTime(), talked);
             Assert.True(await page.Locator("#pop-intake").IsVisibleAsync());
             Assert.Contains(Uri.EscapeDataString(caller.CallId), await page.Locator("#pop-intake").GetAttributeAsync("href"), StringComparison.Ordinal);
+            Assert.True(await page.Locator("#pop-wrap-up").IsVisibleAsync());
             Assert.Contains("登记工单", await page.Locator("#pop-wrap-up").InnerTextAsync(), StringComparison.Ordinal);
             Assert.Equal("", (await page.Locator("#call-error").InnerTextAsync()).Trim());
 
@@ -221,6 +222,7 @@ public sealed partial class WorkbenchTests(CallCenterSite site, Xunit.Abstractio
             Assert.True(await Poll(() => phone.Saw("CANCEL", leg)), "no CANCEL at the agent's phone");
             Assert.True(await Poll(() => caller.FinalStatus is >= 400), $"the caller's call did not end: {caller.FinalStatus}");
             Assert.Equal("—", (await page.Locator("#pop-talk-clock").InnerTextAsync()).Trim()); // never talked
+            Assert.True(await page.Locator("#pop-wrap-up").IsHiddenAsync()); // so no wrap-up hint, just the way to close
             Assert.True(await page.Locator("#pop-close").IsVisibleAsync());
         }
         finally

@@ -189,7 +189,7 @@
     byId("screen-pop").setAttribute("aria-busy", String(busy));
     var over = state === "ended" || state === "elsewhere";
     byId("pop-close").hidden = !over;
-    byId("pop-wrap-up").hidden = state !== "ended";
+    byId("pop-wrap-up").hidden = state !== "ended" || current.answeredAt === null; // only after a call the agent talked on
   }
 
   function setCallState(state) {
