@@ -340,7 +340,9 @@ public sealed partial class WorkbenchTests(CallCenterSite site, Xunit.Abstractio
     {
         var page = await SignInAsync("agent1");
         await page.GotoAsync("/staff/workbench");
-        await page.Locator("#hub-status[data-status='connected']").WaitForAsync();
+
+        // The hub's first connection can wait on a cold, shared CI box (negotiate, then WebSockets): longer than an element.
+        await page.Locator("#hub-status[data-status='connected']").WaitForAsync(new() { Timeout = 30_000 });
         await page.Locator("#agent-state:not([data-state=''])").WaitForAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "就绪" }).ClickAsync();
         await page.Locator("#agent-state[data-state='ready']").WaitForAsync();
