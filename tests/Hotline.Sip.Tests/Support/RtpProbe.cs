@@ -154,26 +154,32 @@ internal sealed class RtpProbe : IAsyncDisposable
         return Math.Sqrt(sum / pcm.Length);
     }
 
-    /// <summary>Share of the signal's power at one frequency (Goertzel), 0–1.</summary>
+    /// <summary>
+    /// Share of the signal's power at one frequency, 0–1: Goertzel over 100 ms blocks, the blocks' tone power summed.
+    /// Per block, because a tone is only phase-coherent between the gaps of a real stream: a packet run the recorder placed
+    /// after a stall (it re-anchors a side that fell behind, inserting silence) shifts the phase, and one transform over
+    /// the whole recording would let the parts before and after cancel — that, not the audio, failed the test under load.
+    /// </summary>
     public static double ToneShare(ReadOnlySpan<short> pcm, double hz)
     {
-        if (pcm.Length == 0)
-        {
-            return 0;
-        }
-
+        const int block = 800;
         var k = 2 * Math.Cos(2 * Math.PI * hz / 8000);
-        double s1 = 0, s2 = 0, total = 0;
-        foreach (var x in pcm)
+        double tone = 0, total = 0;
+        for (var start = 0; start + block <= pcm.Length; start += block)
         {
-            var s0 = x + (k * s1) - s2;
-            s2 = s1;
-            s1 = s0;
-            total += (double)x * x;
+            double s1 = 0, s2 = 0;
+            foreach (var x in pcm.Slice(start, block))
+            {
+                var s0 = x + (k * s1) - s2;
+                s2 = s1;
+                s1 = s0;
+                total += (double)x * x;
+            }
+
+            tone += 2 * ((s1 * s1) + (s2 * s2) - (k * s1 * s2)) / block;
         }
 
-        var power = (s1 * s1) + (s2 * s2) - (k * s1 * s2);
-        return total == 0 ? 0 : 2 * power / (pcm.Length * total);
+        return total == 0 ? 0 : tone / total;
     }
 
     private static short Ulaw(byte b)
