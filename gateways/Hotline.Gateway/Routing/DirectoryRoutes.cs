@@ -42,7 +42,7 @@ internal sealed class DirectoryProxyConfigProvider : IProxyConfigProvider
     {
         var o = options.Value;
         _grpcNodes = o.GrpcNodes
-            .Where(g => RegionCode.IsValid(g.Key) && Uri.TryCreate(g.Value, UriKind.Absolute, out var u) && u.Scheme is "http" or "https")
+            .Where(g => RegionCode.IsValid(g.Key) && IsHttpUrl(g.Value))
             .ToDictionary(g => g.Key, g => g.Value.TrimEnd('/'), StringComparer.Ordinal);
         var none = new Dictionary<string, string>(StringComparer.Ordinal);
         _current = Build(o.NationalId, new Uri(o.DirectoryUrl), none, none);

@@ -32,7 +32,7 @@ internal static partial class CallCommand
         }
 
         var actor = Actor(user);
-        var anyCall = MayActOnAnyCall(user);
+        var anyCall = CtiAccess.Supervises(user);
         var extensions = user.IsInRole(HotlineRoles.Agent)
             ? user.FindAll(HotlineClaims.Extension).Select(c => c.Value).ToArray()
             : [];
@@ -69,10 +69,6 @@ internal static partial class CallCommand
 
         return result;
     }
-
-    /// <summary>A team lead or an administrator: the same people (and clients) who may change any agent's state.</summary>
-    private static bool MayActOnAnyCall(ClaimsPrincipal user) =>
-        user.IsInRole(HotlineRoles.TeamLead) || user.IsInRole(HotlineRoles.Administrator);
 
     private static Result<Unit> Execute(SipEngine engine, string callId, string action)
     {

@@ -26,10 +26,13 @@ internal static class CtiAccess
     public static bool SeesFullNumbers(ClaimsPrincipal? user) =>
         user is not null && (user.IsInRole(HotlineRoles.Agent) || user.IsInRole(HotlineRoles.TeamLead) || user.IsInRole(HotlineRoles.Administrator));
 
+    /// <summary>A team lead or an administrator (person or client): may change any agent's state and act on any call.</summary>
+    public static bool Supervises(ClaimsPrincipal user) =>
+        user.IsInRole(HotlineRoles.TeamLead) || user.IsInRole(HotlineRoles.Administrator);
+
     /// <summary>The agent themself, their team lead, or an administrator (person or client).</summary>
     public static bool MayChangeAgent(ClaimsPrincipal user, string extension) =>
-        user.IsInRole(HotlineRoles.TeamLead) || user.IsInRole(HotlineRoles.Administrator)
-        || user.FindAll(HotlineClaims.Extension).Any(c => c.Value == extension);
+        Supervises(user) || user.FindAll(HotlineClaims.Extension).Any(c => c.Value == extension);
 }
 
 /// <summary>Sends every call event to the hub's groups (the <see cref="ICallEventSink"/> of a hosted engine).</summary>

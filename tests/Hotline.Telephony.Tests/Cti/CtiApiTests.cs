@@ -212,30 +212,4 @@ public sealed class CtiApiTests : IAsyncLifetime
         Assert.Contains(errors, e => e.Contains("8001", StringComparison.Ordinal));
         Assert.Equal(_data, _app.Services.GetRequiredService<IOptions<SipOptions>>().Value.DataDirectory);
     }
-
-    private sealed class HeaderAuth(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
-        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
-    {
-        protected override Task<AuthenticateResult> HandleAuthenticateAsync()
-        {
-            if (!Request.Headers.TryGetValue("X-Test-Roles", out var roles))
-            {
-                return Task.FromResult(AuthenticateResult.NoResult());
-            }
-
-            var identity = new ClaimsIdentity("Test");
-            identity.AddClaim(new Claim(ClaimTypes.Name, "tester"));
-            foreach (var r in roles.ToString().Split(','))
-            {
-                identity.AddClaim(new Claim(ClaimTypes.Role, r));
-            }
-
-            if (Request.Headers.TryGetValue("X-Test-Extension", out var ext))
-            {
-                identity.AddClaim(new Claim("extension", ext.ToString()));
-            }
-
-            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), "Test")));
-        }
-    }
 }

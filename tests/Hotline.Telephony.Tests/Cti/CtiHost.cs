@@ -105,34 +105,6 @@ public sealed class CtiHost : IAsyncLifetime
     public string? StateOf(string callId) =>
         Engine.Calls.Snapshot().FirstOrDefault(c => c.CallId == callId && c.State != "ended")?.State;
 
-    private sealed class HeaderAuth(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
-        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
-    {
-        protected override Task<AuthenticateResult> HandleAuthenticateAsync()
-        {
-            if (!Request.Headers.TryGetValue("X-Test-Roles", out var roles))
-            {
-                return Task.FromResult(AuthenticateResult.NoResult());
-            }
-
-            var identity = new ClaimsIdentity("Test");
-            var name = Request.Headers.TryGetValue("X-Test-Name", out var n) ? n.ToString() : "tester";
-            identity.AddClaim(new Claim(ClaimTypes.Name, name));
-            identity.AddClaim(new Claim("sub", name + "-id"));
-            foreach (var r in roles.ToString().Split(',', StringSplitOptions.RemoveEmptyEntries))
-            {
-                identity.AddClaim(new Claim(ClaimTypes.Role, r));
-            }
-
-            if (Request.Headers.TryGetValue("X-Test-Extension", out var ext))
-            {
-                identity.AddClaim(new Claim(HotlineClaims.Extension, ext.ToString()));
-            }
-
-            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), "Test")));
-        }
-    }
-
     private sealed class AuditCapture(ConcurrentQueue<string> lines) : ILoggerProvider
     {
         public ILogger CreateLogger(string categoryName) => categoryName == CallCommand.AuditCategory ? new Sink(lines) : new Sink(null);
