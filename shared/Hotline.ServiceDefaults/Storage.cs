@@ -1,7 +1,6 @@
 using Hotline.SharedKernel;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -135,11 +134,7 @@ public static class StorageExtensions
 
     /// <summary>
     /// Creates the module's tables when they do not exist yet, idempotently: on SQLite the module's file (then WAL mode),
-    /// on PostgreSQL the database if missing and the module's tables if its schema has none of them yet. Then brings a
-    /// store made by an earlier release up to the model: <c>EnsureCreated</c> never touches a table that exists, so each
-    /// mapped column a table lacks is added as a nullable column of the model's store type (SQLite after reading
-    /// <c>pragma_table_info</c>; PostgreSQL with <c>ADD COLUMN IF NOT EXISTS</c>, safe when two nodes of one database
-    /// start together). Only additive, nullable columns evolve this way; anything else needs a migration step (ADR-010).
+    /// on PostgreSQL the database if missing and the module's tables if its schema has none of them yet.
     /// </summary>
     public static async Task EnsureModuleSchemaAsync(this DbContext db, CancellationToken cancellationToken)
     {
@@ -148,59 +143,14 @@ public static class StorageExtensions
         {
             await db.Database.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            // A node started while PostgreSQL is busy (launcher scale mode under load) can meet a connect timeout: the
-            // provider's retrying strategy retries transient errors with backoff (logged by EF Core), then fails the start.
-            var strategy = new NpgsqlRetryingExecutionStrategy(db, SchemaRetries, TimeSpan.FromSeconds(4), errorCodesToAdd: null);
-            await strategy.ExecuteAsync(db, EnsurePostgresSchemaAsync, cancellationToken).ConfigureAwait(false);
+            return;
         }
 
-        await AddMissingColumnsAsync(db, cancellationToken).ConfigureAwait(false);
+        // A node started while PostgreSQL is busy (launcher scale mode under load) can meet a connect timeout: the
+        // provider's retrying strategy retries transient errors with backoff (logged by EF Core), then fails the start.
+        var strategy = new NpgsqlRetryingExecutionStrategy(db, SchemaRetries, TimeSpan.FromSeconds(4), errorCodesToAdd: null);
+        await strategy.ExecuteAsync(db, EnsurePostgresSchemaAsync, cancellationToken).ConfigureAwait(false);
     }
-
-    private static async Task AddMissingColumnsAsync(DbContext db, CancellationToken cancellationToken)
-    {
-        var sqlite = db.Database.IsSqlite();
-        foreach (var tableGroup in db.Model.GetEntityTypes().Where(e => e.GetTableName() is not null)
-                     .GroupBy(e => (Table: e.GetTableName()!, Schema: e.GetSchema())))
-        {
-            var (table, schema) = tableGroup.Key;
-            var store = StoreObjectIdentifier.Table(table, schema);
-            var existing = (sqlite
-                    ? await db.Database.SqlQuery<string>($"select name as \"Value\" from pragma_table_info({table})")
-                        .ToListAsync(cancellationToken).ConfigureAwait(false)
-                    : await db.Database.SqlQuery<string>(
-                            $"select column_name::text as \"Value\" from information_schema.columns where table_schema = {schema ?? "public"} and table_name = {table}")
-                        .ToListAsync(cancellationToken).ConfigureAwait(false))
-                .ToHashSet(StringComparer.OrdinalIgnoreCase);
-            foreach (var property in tableGroup.SelectMany(e => e.GetProperties()))
-            {
-                var column = property.GetColumnName(store);
-                if (column is null || !existing.Add(column))
-                {
-                    continue;
-                }
-
-                if (!property.IsColumnNullable(store))
-                {
-                    throw new InvalidOperationException(
-                        $"{db.GetType().Name}: column {column} of {table} is missing and not nullable; it needs a migration step, not an added column.");
-                }
-
-                var qualified = schema is null ? Quote(table) : $"{Quote(schema)}.{Quote(table)}";
-                var ifMissing = sqlite ? string.Empty : "if not exists ";
-#pragma warning disable EF1002 // identifiers come from the EF model, never from input
-                await db.Database.ExecuteSqlRawAsync(
-                    $"alter table {qualified} add column {ifMissing}{Quote(column)} {property.GetColumnType(store)} null", cancellationToken)
-                    .ConfigureAwait(false);
-#pragma warning restore EF1002
-            }
-        }
-    }
-
-    private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static async Task EnsurePostgresSchemaAsync(DbContext db, CancellationToken cancellationToken)
     {

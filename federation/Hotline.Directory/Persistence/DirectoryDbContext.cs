@@ -67,8 +67,8 @@ internal sealed class DirectoryEntry
 }
 
 /// <summary>
-/// Creates the directory tables before the node reports ready, and brings a store made by an earlier release up to the
-/// model (a column added since, such as <see cref="DirectoryEntry.GrpcUrl"/>: <c>EnsureModuleSchemaAsync</c>).
+/// Creates the directory tables before the node reports ready, then brings a store made by an earlier release up to
+/// the model (<see cref="DirectorySchemaUpgrade"/>).
 /// </summary>
 internal sealed class DirectorySchemaTask(IServiceScopeFactory scopes) : IStartupTask
 {
@@ -79,5 +79,6 @@ internal sealed class DirectorySchemaTask(IServiceScopeFactory scopes) : IStartu
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<DirectoryDbContext>();
         await db.EnsureModuleSchemaAsync(cancellationToken);
+        await DirectorySchemaUpgrade.AddMissingColumnsAsync(db, cancellationToken);
     }
 }
