@@ -70,7 +70,8 @@ public static class ServiceDefaultsExtensions
         services.AddHostedService<StartupTaskRunner>();
         services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [HealthTags.Live])
-            .AddCheck<ReadinessHealthCheck>("startup", tags: [HealthTags.Ready]);
+            .AddCheck<ReadinessHealthCheck>("startup", tags: [HealthTags.Ready])
+            .AddCheck<StaticAssetsHealthCheck>("static-assets", tags: [HealthTags.Ready]);
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {
