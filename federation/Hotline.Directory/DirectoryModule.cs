@@ -44,6 +44,7 @@ public static class DirectoryModule
         services.AddSingleton<HeartbeatRelay>();
         services.AddScoped<RecordHeartbeatHandler>();
         services.AddScoped<GetDirectoryNodesHandler>();
+        services.AddScoped<IDirectoryNodes>(sp => sp.GetRequiredService<GetDirectoryNodesHandler>());
         services.AddSingleton<IDirectoryHeartbeats, DirectoryHeartbeats>();
         // HTTP to the parent unless the federation module puts the bus in its place (either order of registration).
         services.TryAddSingleton<IHeartbeatUplink, HttpHeartbeatUplink>();

@@ -10,6 +10,7 @@ using Hotline.Federation.Reporting;
 using Hotline.Federation.Routing;
 using Hotline.Identity;
 using Hotline.ServiceDefaults;
+using Hotline.Web;
 using Hotline.SharedKernel;
 using JasperFx.CodeGeneration;
 using System.Data.Common;
@@ -85,6 +86,19 @@ public static class FederationModule
         services.Replace(ServiceDescriptor.Singleton<IHeartbeatUplink, BusHeartbeatUplink>());
         services.TryAddSingleton<IDirectoryHeartbeats, NoDirectoryHeartbeats>();
         services.AddScoped<FederationOperations>();
+        services.AddScoped<OfficerConsole.ConsoleQueries>();
+        if (node.Tier != NodeTier.Municipal)
+        {
+            // The province and ministry consoles: a live panel on the staff home and their pages in the navigation.
+            string[] officers = [HotlineRoles.Officer, HotlineRoles.Administrator];
+            services.AddStaffPanel(new Web.StaffPanel("/console/summary", officers, RefreshSeconds: 5, Order: 10));
+            services.AddNavLink(new Web.NavLink("/console", "督办台", "Console", Roles: officers, Order: 10));
+            services.AddNavLink(new Web.NavLink("/console/assignments", "交办", "Assignments", Roles: officers, Order: 11));
+            services.AddNavLink(new Web.NavLink("/console/cases", "上报工单", "Reported cases", Roles: officers, Order: 12));
+            services.AddNavLink(new Web.NavLink("/console/relay", "转办在途", "Transfers", Roles: officers, Order: 13));
+        }
+
+        services.AddNavLink(new Web.NavLink("/ops/federation", "联网运维", "Federation ops", Roles: [HotlineRoles.Administrator], Order: 90));
         services.AddAntiforgery();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, FederationAuthorizationResultHandler>();
         builder.AddCaseDetail();

@@ -35,6 +35,20 @@ public sealed record NavLink(string Href, string Text, string TextEn, NavArea Ar
     }
 }
 
+/// <summary>
+/// A live panel a module adds to the staff home (/staff): the page loads <see cref="Href"/> (an HTML fragment) at once and
+/// every <see cref="RefreshSeconds"/> (htmx polling). <see cref="Roles"/> (any of) limits who sees it.
+/// </summary>
+public sealed record StaffPanel(string Href, IReadOnlyList<string> Roles, int RefreshSeconds = 10, int Order = 100)
+{
+    /// <summary>True if <paramref name="user"/> may see this panel.</summary>
+    public bool IsVisibleTo(ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return user.Identity?.IsAuthenticated == true && Roles.Any(user.IsInRole);
+    }
+}
+
 /// <summary>The links of all modules, ordered.</summary>
 public sealed class Navigation(IEnumerable<NavLink> links)
 {

@@ -58,6 +58,13 @@ public static class WebModule
         return services;
     }
 
+    /// <summary>Adds a live panel to the staff home (/staff).</summary>
+    public static IServiceCollection AddStaffPanel(this IServiceCollection services, StaffPanel panel)
+    {
+        services.AddSingleton(panel);
+        return services;
+    }
+
     /// <summary>Maps every Razor page of the node (all modules' pages, the login page included), the static assets
     /// (<c>_content/Hotline.Web/lib/…</c> from npm) and the language switch. Call once per host.</summary>
     public static WebApplication MapWebPages(this WebApplication app)

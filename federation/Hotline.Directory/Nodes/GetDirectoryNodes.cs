@@ -14,7 +14,7 @@ internal sealed class GetDirectoryNodesHandler(
     DirectoryDbContext db,
     IOptions<NodeOptions> node,
     IOptions<DirectoryOptions> options,
-    TimeProvider clock)
+    TimeProvider clock) : IDirectoryNodes
 {
     public const string Online = "online";
     public const string Stale = "stale";

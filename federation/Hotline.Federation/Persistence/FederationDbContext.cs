@@ -101,6 +101,9 @@ internal sealed class RefusedMessage
 /// <summary>The federation module's own tables: read models, assignments, relay cursor.</summary>
 internal sealed class FederationDbContext(DbContextOptions<FederationDbContext> options) : DbContext(options)
 {
+    /// <summary>How an instant is stored on SQLite (UTC; text order = time order).</summary>
+    internal const string SqliteInstant = "yyyy-MM-dd HH:mm:ss.FFFFFFFzzz";
+
     public DbSet<ReportedCase> ReportedCases => Set<ReportedCase>();
     public DbSet<Assignment> Assignments => Set<Assignment>();
     public DbSet<AssignmentEvent> AssignmentEvents => Set<AssignmentEvent>();
@@ -116,11 +119,30 @@ internal sealed class FederationDbContext(DbContextOptions<FederationDbContext> 
             modelBuilder.HasDefaultSchema("federation");
         }
 
+        if (Database.IsSqlite())
+        {
+            // SQLite has no instant type: instants are UTC text in one fixed format (the one the read-model upsert
+            // writes), so that the consoles can filter and sort by them in the database.
+            var utc = new Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, string>(
+                v => v.ToUniversalTime().ToString(SqliteInstant, System.Globalization.CultureInfo.InvariantCulture),
+                v => DateTimeOffset.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
+            foreach (var entity in new[] { typeof(ReportedCase), typeof(Assignment), typeof(AssignmentEvent) })
+            {
+                foreach (var property in modelBuilder.Entity(entity).Metadata.GetProperties()
+                             .Where(p => p.ClrType == typeof(DateTimeOffset) || p.ClrType == typeof(DateTimeOffset?)))
+                {
+                    property.SetValueConverter(utc);
+                }
+            }
+        }
+
         modelBuilder.Entity<ReportedCase>(e =>
         {
             e.ToTable("reported_cases");
             e.HasKey(x => x.CaseNumber);
             e.HasIndex(x => new { x.CityNode, x.CreatedAt });
+            e.HasIndex(x => x.CreatedAt);
+            e.HasIndex(x => new { x.Status, x.CreatedAt });
             e.Property(x => x.CaseNumber).HasMaxLength(32);
             e.Property(x => x.CityNode).HasMaxLength(6);
         });

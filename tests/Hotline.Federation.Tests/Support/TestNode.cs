@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using Hotline.Federation.CityCases;
+using Hotline.Web;
+using Microsoft.Extensions.Options;
 using Hotline.Identity;
 using Hotline.SharedKernel;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -123,10 +125,20 @@ internal sealed class TestNode : IAsyncDisposable
 
         services?.Invoke(builder.Services);
         configure?.Invoke(builder);
+        // The pages (consoles, operations) render in the shared layout: node options, texts and Razor Pages as a host has them.
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<NodeOptions>>().Value);
+        builder.Services.AddLocalization();
+        builder.AddWebModule();
+        // The test process is not a host assembly: name the assemblies whose pages it serves.
+        builder.Services.AddRazorPages()
+            .AddApplicationPart(typeof(FederationModule).Assembly)
+            .AddApplicationPart(typeof(WebModule).Assembly);
         builder.AddFederationModule();
         var app = builder.Build();
+        app.UseRequestLocalization(o => o.SetDefaultCulture("zh-CN").AddSupportedCultures("zh-CN", "en-US").AddSupportedUICultures("zh-CN", "en-US"));
         app.UseAuthentication();
         app.UseAuthorization();
+        app.MapRazorPages();
         app.MapFederationEndpoints();
         map?.Invoke(app);
         await app.StartAsync();
