@@ -13,6 +13,8 @@ public enum ErrorKind
     Forbidden,
     /// <summary>Another node or service this one depends on did not answer (502).</summary>
     Unavailable,
+    /// <summary>The caller sent too many requests; try again later (429).</summary>
+    TooManyRequests,
 }
 
 /// <summary>An expected failure: a stable machine code, a human message, and per-field details for validation.</summary>
