@@ -1,6 +1,7 @@
 using Hotline.Directory;
 using Hotline.Federation;
 using Hotline.Identity;
+using Hotline.Knowledge;
 using Hotline.Municipal.Composition;
 using Hotline.ServiceDefaults;
 using Hotline.Telephony;
@@ -23,6 +24,7 @@ public sealed class Program
         builder.AddIdentityModule();
         builder.AddWebModule();
         builder.AddDirectoryModule();
+        builder.AddKnowledgeModule();
         builder.AddTicketingModule();
         builder.AddTelephonyModule();
         builder.AddFederationModule();
@@ -34,6 +36,7 @@ public sealed class Program
         app.MapIdentityEndpoints();
         app.MapWebPages();
         app.MapDirectoryEndpoints();
+        app.MapKnowledgeEndpoints();
         app.MapTicketingEndpoints();
         app.MapTelephonyEndpoints();
         app.MapCityEndpoints();

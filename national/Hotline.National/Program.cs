@@ -1,6 +1,7 @@
 using Hotline.Directory;
 using Hotline.Federation;
 using Hotline.Identity;
+using Hotline.Knowledge;
 using Hotline.ServiceDefaults;
 using Hotline.Web;
 
@@ -20,6 +21,7 @@ public sealed class Program
         builder.AddIdentityModule();
         builder.AddWebModule();
         builder.AddDirectoryModule();
+        builder.AddKnowledgeModule();
         builder.AddFederationModule();
 
         var app = builder.Build();
@@ -28,6 +30,7 @@ public sealed class Program
         app.MapIdentityEndpoints();
         app.MapWebPages();
         app.MapDirectoryEndpoints();
+        app.MapKnowledgeEndpoints();
         app.MapFederationEndpoints();
         app.Run();
     }
