@@ -32,6 +32,12 @@ internal sealed class KnowledgeAnalyzer : Analyzer
     /// <summary>Words that carry no topic in a caller's question (请问/怎么/多少 …) plus SmartCn's punctuation.</summary>
     internal static readonly CharArraySet StopWords = CreateStopWords();
 
+    /// <summary>Each field keeps its own chain (the default strategy would reuse the first field's chain for all).</summary>
+    public KnowledgeAnalyzer()
+        : base(PER_FIELD_REUSE_STRATEGY)
+    {
+    }
+
     protected override TokenStreamComponents CreateComponents(string fieldName, TextReader reader)
     {
         switch (fieldName)

@@ -50,7 +50,24 @@ internal sealed record KnowledgeHit(long Id, string Code, string Title, string L
 /// </summary>
 internal sealed partial class KnowledgeIndex : IDisposable
 {
-    private const int Candidates = 60;
+    private const int Candidates = 30;
+
+    private static readonly ISet<string> IdOnly = new HashSet<string> { KnowledgeFields.Id };
+
+    /// <summary>Stored, analyzed, with term vectors and offsets so a hit is highlighted without analysing it again.</summary>
+    private static readonly FieldType HighlightedText = CreateHighlightedText();
+
+    private static FieldType CreateHighlightedText()
+    {
+        var type = new FieldType(TextField.TYPE_STORED)
+        {
+            StoreTermVectors = true,
+            StoreTermVectorPositions = true,
+            StoreTermVectorOffsets = true,
+        };
+        type.Freeze();
+        return type;
+    }
 
     private readonly LuceneDirectory _directory;
     private readonly KnowledgeAnalyzer _analyzer = new();
@@ -172,13 +189,13 @@ internal sealed partial class KnowledgeIndex : IDisposable
         {
             var top = searcher.Search(query, Math.Max(Candidates, request.Limit));
             var ranked = top.ScoreDocs
-                .Select(d => (Doc: d.Doc, Score: d.Score * UseWeight(searcher.Doc(d.Doc).Get(KnowledgeFields.Id))))
+                .Select(d => (Doc: d.Doc, Score: d.Score * UseWeight(searcher.Doc(d.Doc, IdOnly).Get(KnowledgeFields.Id))))
                 .OrderByDescending(x => x.Score)
                 .Take(Math.Clamp(request.Limit, 1, 50))
                 .ToList();
             var textHighlighter = Highlighter(relevance, KnowledgeFields.Text);
             var titleHighlighter = Highlighter(relevance, KnowledgeFields.Title);
-            return [.. ranked.Select(r => Hit(searcher.Doc(r.Doc), r.Score, textHighlighter, titleHighlighter))];
+            return [.. ranked.Select(r => Hit(searcher.IndexReader, r.Doc, searcher.Doc(r.Doc), r.Score, textHighlighter, titleHighlighter))];
         }
         finally
         {
@@ -314,13 +331,16 @@ internal sealed partial class KnowledgeIndex : IDisposable
             TextFragmenter = new SimpleFragmenter(90),
         };
 
-    private KnowledgeHit Hit(Document doc, float score, Highlighter textHighlighter, Highlighter titleHighlighter)
+    private KnowledgeHit Hit(IndexReader reader, int docId, Document doc, float score, Highlighter textHighlighter, Highlighter titleHighlighter)
     {
         var title = doc.Get(KnowledgeFields.Title);
         var text = doc.Get(KnowledgeFields.Text) ?? "";
-        var snippetHtml = textHighlighter.GetBestFragment(_analyzer, KnowledgeFields.Text, text)
+
+        // The term vectors (with offsets) stored for title and text spare re-segmenting the hit for its highlight.
+        var snippetHtml = textHighlighter.GetBestFragment(TokenSources.GetAnyTokenStream(reader, docId, KnowledgeFields.Text, _analyzer), text)
             ?? WebUtility.HtmlEncode(text.Length > 90 ? text[..90] + "…" : text);
-        var titleHtml = titleHighlighter.GetBestFragment(_analyzer, KnowledgeFields.Title, title) ?? WebUtility.HtmlEncode(title);
+        var titleHtml = titleHighlighter.GetBestFragment(TokenSources.GetAnyTokenStream(reader, docId, KnowledgeFields.Title, _analyzer), title)
+            ?? WebUtility.HtmlEncode(title);
         var snippet = WebUtility.HtmlDecode(snippetHtml.Replace("<mark>", "", StringComparison.Ordinal).Replace("</mark>", "", StringComparison.Ordinal));
         var region = doc.Get(KnowledgeFields.Region);
         return new KnowledgeHit(
@@ -353,8 +373,8 @@ internal sealed partial class KnowledgeIndex : IDisposable
             new StringField(KnowledgeFields.Library, a.Library, Field.Store.YES),
             new StringField(KnowledgeFields.Code, a.Code.ToLowerInvariant(), Field.Store.NO),
             new StoredField(KnowledgeFields.Code, a.Code),
-            new TextField(KnowledgeFields.Title, a.Title, Field.Store.YES),
-            new TextField(KnowledgeFields.Text, a.Text, Field.Store.YES),
+            new Field(KnowledgeFields.Title, a.Title, HighlightedText),
+            new Field(KnowledgeFields.Text, a.Text, HighlightedText),
             new TextField(KnowledgeFields.Keywords, keywords, Field.Store.NO),
             new StringField(KnowledgeFields.Category, a.Category ?? "", Field.Store.YES),
             new StringField(KnowledgeFields.Region, a.Region ?? KnowledgeFields.AnyRegion, Field.Store.YES),
