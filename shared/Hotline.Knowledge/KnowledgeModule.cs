@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using Hotline.Knowledge.Api;
 using Hotline.Knowledge.Articles;
 using Hotline.Knowledge.Articles.Editing;
@@ -13,9 +12,7 @@ using Hotline.ServiceDefaults;
 using Hotline.SharedKernel;
 using Hotline.Web;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.ApplicationParts;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -68,18 +65,11 @@ public static class KnowledgeModule
         services.AddHostedService<KnowledgeScheduler>();
         services.AddHealthChecks().AddDbContextCheck<KnowledgeDbContext>("knowledge", tags: [HealthTags.Ready]);
 
-        services.AddRateLimiter(o => o.AddPolicy(KnowledgeEndpoints.PublicRateLimitPolicy, http =>
-        {
-            if (http.User.Identity?.IsAuthenticated == true)
-            {
-                return RateLimitPartition.GetNoLimiter("staff");
-            }
-
-            var permits = http.RequestServices.GetRequiredService<IOptions<KnowledgeOptions>>().Value.PublicSearchPermitsPerMinute;
-            return RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = permits, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
-        }));
-        services.Configure<RateLimiterOptions>(o => o.RejectionStatusCode = StatusCodes.Status429TooManyRequests);
+        // The one public limiter (ServiceDefaults): anonymous searches under their own name, 600 a minute per client
+        // address unless RateLimiting:Public:Endpoints:knowledge-search says otherwise (the box sends one per pause).
+        services.AddPublicRateLimiter(builder.Configuration);
+        services.PostConfigure<PublicRateLimitOptions>(o =>
+            o.Endpoints.TryAdd(KnowledgeEndpoints.PublicSearchLimit, new RateLimit { PermitLimit = 600, WindowSeconds = 60 }));
         services.AddNavLink(new NavLink("/staff/knowledge", "知识库", "Knowledge", Order: 25,
             Roles: [HotlineRoles.Agent, HotlineRoles.TeamLead, HotlineRoles.QualityInspector, HotlineRoles.Reviewer, HotlineRoles.PortalEditor,
                 HotlineRoles.Administrator, HotlineRoles.Officer, HotlineRoles.Analyst, HotlineRoles.Handler]));

@@ -7,10 +7,6 @@ public sealed class KnowledgeOptions
 {
     public const string SectionName = "Knowledge";
 
-    /// <summary>Anonymous searches allowed per client address per minute (the as-you-type box sends one per keystroke pause).</summary>
-    [Range(1, 1_000_000)]
-    public int PublicSearchPermitsPerMinute { get; set; } = 300;
-
     /// <summary>How often the scheduler publishes approved articles whose time has come and expires the due ones.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan ScheduleInterval { get; set; } = TimeSpan.FromMinutes(1);

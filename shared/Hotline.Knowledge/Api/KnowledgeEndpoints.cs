@@ -34,12 +34,13 @@ internal sealed record SynonymsRequest(IReadOnlyList<string>? Groups);
 /// <summary>HTTP face of the knowledge module: public search (CONTRACTS.md), the import, and the staff API.</summary>
 internal static class KnowledgeEndpoints
 {
-    public const string PublicRateLimitPolicy = "knowledge-public";
+    /// <summary>The name of the anonymous search's limit in <c>RateLimiting:Public:Endpoints</c>.</summary>
+    public const string PublicSearchLimit = "knowledge-search";
 
     public static void Map(IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/knowledge").WithTags("Knowledge");
-        api.MapGet("/search", SearchAsync).AllowAnonymous().RequireRateLimiting(PublicRateLimitPolicy)
+        api.MapGet("/search", SearchAsync).AllowAnonymous().RequirePublicRateLimit(PublicSearchLimit)
             .WithName("SearchKnowledge")
             .WithSummary("Search, best first: anonymous over the public library faq, staff over their libraries. q, library, category, region, valid (current|all|YYYY-MM-DD), limit.");
 

@@ -73,7 +73,7 @@ public sealed class KnowledgeHost : IAsyncDisposable
             ["Node:Parent"] = parent,
             ["Knowledge:RunScheduler"] = "false",
             ["Knowledge:SeedDemo"] = seedDemo ? "true" : "false",
-            ["Knowledge:PublicSearchPermitsPerMinute"] = "100000",
+            ["RateLimiting:Public:Endpoints:knowledge-search:PermitLimit"] = "100000",
             ["Storage:DataDirectory"] = dataDir,
         };
         if (postgres)
