@@ -15,7 +15,7 @@ public sealed class AcdAndSessionTests(ITestOutputHelper output)
     private static string S(int n) => n.ToString(CultureInfo.InvariantCulture);
 
     private static async Task<Call> ActiveCall(EngineHost host) =>
-        await Poller.Value(() => host.Engine.Calls.ActiveCallList.FirstOrDefault(c => c.CallerMedia is not null), TimeSpan.FromSeconds(10),
+        await Poller.Value(() => host.Calls.ActiveCallList.FirstOrDefault(c => c.CallerMedia is not null), TimeSpan.FromSeconds(10),
             "the call to appear");
 
     private string Events(EngineHost host) => string.Join(", ", host.Sinks.Events.Select(e => $"{e.Type}:{e.State}"));
@@ -33,7 +33,7 @@ public sealed class AcdAndSessionTests(ITestOutputHelper output)
             }
         });
         // Recent history of the queue: a caller first in line was answered after 90 s → "约两分钟" for the next one.
-        host.Engine.Calls.Acd.Answered("8009", "suggestion", TimeSpan.FromSeconds(90), 1);
+        host.Calls.Acd.Answered("8009", "suggestion", TimeSpan.FromSeconds(90), 1);
 
         await using var probe = new RtpProbe();
         var sipp = Sipp.RunAsync(host.Udp, "call-callback.xml", TimeSpan.FromSeconds(60), "u1",
@@ -51,13 +51,13 @@ public sealed class AcdAndSessionTests(ITestOutputHelper output)
 
         var (code, log) = await sipp; // the engine confirms, then sends BYE
         Assert.True(code == 0, log);
-        var request = host.Engine.Calls.Callbacks.List().Single();
+        var request = host.Calls.Callbacks.List().Single();
         Assert.Equal((CallbackRequest.Requested, "13800138000", "suggestion", call.Id), (request.Reason, request.Caller, request.Queue, request.CallId));
         Assert.Contains(host.Sinks.Events, e => e.Type == "callback" && e.State == CallbackRequest.Open);
-        var cdr = await Poller.Value(() => host.Engine.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
+        var cdr = await Poller.Value(() => host.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
         Assert.Equal("callback", cdr.Outcome);
         Assert.Empty(host.Sinks.Voicemails);
-        Assert.Equal(1, host.Engine.Calls.Acd.Queues().Single(q => q.Name == "suggestion").Overflowed);
+        Assert.Equal(1, host.Calls.Acd.Queues().Single(q => q.Name == "suggestion").Overflowed);
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class AcdAndSessionTests(ITestOutputHelper output)
         var (code, log) = await Sipp.RunAsync(host.Udp, "session-refresh.xml", TimeSpan.FromSeconds(30), "u1",
             "-key", "probe_port", S(probe.Port));
         Assert.True(code == 0, log); // 200s carried Session-Expires (and Require: timer on the first)
-        var cdr = await Poller.Value(() => host.Engine.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(10), "the CDR");
+        var cdr = await Poller.Value(() => host.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(10), "the CDR");
         Assert.Equal("voicemail", cdr.Outcome); // the refreshes did not disturb the call; the caller's BYE ended it
     }
 
@@ -89,7 +89,7 @@ public sealed class AcdAndSessionTests(ITestOutputHelper output)
         var (code, log) = await Sipp.RunAsync(host.Udp, "call-extension-rtp-timeout.xml", TimeSpan.FromSeconds(40), "u1",
             "-s", EngineHost.Agent2, "-key", "probe_port", S(FreePort.Udp()));
         Assert.True(code == 0, log); // SIPp got the engine's BYE
-        var cdr = await Poller.Value(() => host.Engine.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(10), "the CDR");
+        var cdr = await Poller.Value(() => host.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(10), "the CDR");
         Assert.Equal(("rtpTimeout", EngineHost.Agent2), (cdr.Outcome, cdr.Agent));
         Assert.True(await Poller.Until(() => host.Sinks.Events.Any(e => e.Type == "agentLegEnded" && e.State == "200"), TimeSpan.FromSeconds(10)),
             "agent leg not ended: " + Events(host));
@@ -116,13 +116,13 @@ public sealed class AcdAndSessionTests(ITestOutputHelper output)
 
         var agent = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
             [new(System.Security.Claims.ClaimTypes.Role, "agent"), new("extension", EngineHost.Agent1)], "test")); // the phone's own agent
-        Assert.True(Hotline.Telephony.Cti.CallCommand.Handle(host.Engine, agent, call.Id, "answer",
+        Assert.True(Hotline.Telephony.Cti.CallCommand.Handle(host.Calls, agent, call.Id, "answer",
             Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).IsSuccess);
         Assert.True(await Poller.Until(() => call.Phase == CallPhase.Talking, TimeSpan.FromSeconds(10)), $"phase {call.Phase}\n{phone.Output}");
         var (code, log) = await caller;
         Assert.True(code == 0, log);
         Assert.Equal(0, await phone.WaitAsync(TimeSpan.FromSeconds(20)));
         Assert.Contains(host.Sinks.Events, e => e.Type == "remoteAnswer" && e.State == "200" && e.Agent == EngineHost.Agent1);
-        Assert.False(host.Engine.Calls.Answer(call.Id)); // no longer ringing
+        Assert.False(host.Calls.Answer(call.Id)); // no longer ringing
     }
 }

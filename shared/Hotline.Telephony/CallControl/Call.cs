@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using Hotline.Telephony.Media;
 using Hotline.Telephony.Sip;
+using Hotline.Telephony.Sip.Dialogs;
 using Hotline.Telephony.Sip.Messages;
 using Hotline.Telephony.Sip.Registrar;
 using Hotline.Telephony.Sip.Transactions;
@@ -29,15 +30,14 @@ internal enum CallPhase
 /// answers), zero or more agent legs being offered, anchored media with recording. All state changes run on the call's
 /// own <see cref="SerialExecutor"/>; the media clock reads only the media fields, under a small lock.
 /// </summary>
-internal sealed class Call : IMediaTicker
+internal sealed class Call : IMediaTicker, IDialogOwner
 {
     private readonly CallCenter _center;
     private readonly SerialExecutor _actor;
     private readonly ServerTransaction _invite;
     private readonly SdpAudio? _offer;
     private readonly Registration? _direct;
-    private readonly string _localTag = SipEngine.NewTag();
-    private readonly string _callerContact;
+    private readonly Dialog _callerDialog;
     private readonly List<AgentLeg> _attempts = [];
     private readonly Lock _mediaGate = new();
     private readonly AudioPlayer _player = new();
@@ -49,7 +49,6 @@ internal sealed class Call : IMediaTicker
     private WavWriter? _recordingWav;
     private WavWriter? _voicemail;
     private bool _answered;
-    private uint _cseq = 1;
     private TimerHandle _menuTimer;
     private TimerHandle _positionTimer;
     private TimerHandle _overflowTimer;
@@ -75,8 +74,20 @@ internal sealed class Call : IMediaTicker
         Id = invite.Request.CallId!;
         Started = center.Time.GetUtcNow();
         Caller = NameAddress.TryParse(invite.Request.Headers["From"], out var from) ? from.SipUri?.User ?? "anonymous" : "anonymous";
-        _callerContact = NameAddress.TryParse(invite.Request.Headers["Contact"], out var c) ? c.Uri : from?.Uri ?? invite.Request.Uri;
         _actor = new SerialExecutor(ex => TelephonyLog.CallFailed(center.Logger, Id, ex));
+        _callerDialog = Dialog.ForUas(center.Engine, invite, SipEngine.NewTag(), called, this);
+        center.Engine.Dialogs.Add(_callerDialog);
+        invite.Cancelled += _ => Post(OnCallerCancelledAsync);
+    }
+
+    void IDialogOwner.OnRequest(Dialog dialog, ServerTransaction transaction) => Post(() => OnInDialogAsync(dialog, transaction));
+
+    void IDialogOwner.OnAck(Dialog dialog, SipRequest ack)
+    {
+        if (ReferenceEquals(dialog, _callerDialog))
+        {
+            Post(() => OnAck(ack));
+        }
     }
 
     public string Id { get; }
@@ -151,7 +162,7 @@ internal sealed class Call : IMediaTicker
         }
         else
         {
-            var progress = _invite.Request.CreateResponse(183, toTag: _localTag);
+            var progress = _callerDialog.CreateResponse(_invite, 183);
             AddSdp(progress);
             _invite.SendResponse(progress);
         }
@@ -399,9 +410,9 @@ internal sealed class Call : IMediaTicker
                 continue;
             }
 
-            var leg = new AgentLeg(extension, reg, new RtpSession(_center.Ports!));
+            var dialog = Dialog.ForUac(Engine, reg.Peer, reg.Contact, Caller, Caller, extension, Options.Hotline, this);
+            var leg = new AgentLeg(extension, dialog, new RtpSession(_center.Ports!));
             _attempts.Add(leg);
-            _center.Track(leg.CallId, this);
             var invite = BuildAgentInvite(leg);
             leg.Transaction = Engine.Transactions.Send(invite, reg.Peer);
             leg.Transaction.ResponseReceived += (_, r) => Post(() => OnAgentResponse(leg, r));
@@ -419,15 +430,7 @@ internal sealed class Call : IMediaTicker
 
     private SipRequest BuildAgentInvite(AgentLeg leg)
     {
-        var local = Engine.LocalFor(leg.Peer.Kind);
-        var invite = new SipRequest { Method = "INVITE", Uri = leg.Contact };
-        invite.Headers.Add("Via", $"SIP/2.0/{leg.Peer.ViaProtocol} {local};branch={SipEngine.NewBranch()};rport");
-        invite.Headers.Add("Max-Forwards", "70");
-        invite.Headers.Add("From", $"\"{Caller}\" <sip:{Caller}@{local}>;tag={leg.LocalTag}");
-        invite.Headers.Add("To", $"<sip:{leg.Extension}@{local}>");
-        invite.Headers.Add("Call-ID", leg.CallId);
-        invite.Headers.Add("CSeq", "1 INVITE");
-        invite.Headers.Add("Contact", $"<sip:{Options.Hotline}@{local}{(leg.Peer.IsReliable ? ";transport=tcp" : string.Empty)}>");
+        var invite = leg.Dialog.CreateRequest("INVITE");
         invite.Headers.Add("Allow", string.Join(", ", SipEngine.Allowed));
         if (Queue is not null)
         {
@@ -442,22 +445,21 @@ internal sealed class Call : IMediaTicker
 
     private async Task OnAgentResponse(AgentLeg leg, SipResponse response)
     {
+        if (!leg.Dialog.OnResponse(response))
+        {
+            return; // another fork's answer: not this leg's dialog
+        }
+
         if (response.StatusCode < 200)
         {
-            if (response.StatusCode > 100 && response.ToTag is { } earlyTag && !leg.Cancelled)
+            if (response.StatusCode > 100 && leg.Dialog.RemoteTag is not null && !leg.Cancelled)
             {
-                leg.RemoteTag ??= earlyTag; // early dialog: what a CTI "answer" (NOTIFY Event: talk) is sent in
-                if (NameAddress.TryParse(response.Headers["Contact"], out var early))
-                {
-                    leg.Contact = early.Uri;
-                }
-
-                _canRemoteAnswer = _phase == CallPhase.Ringing;
+                _canRemoteAnswer = _phase == CallPhase.Ringing; // early dialog: what a CTI "answer" (NOTIFY Event: talk) is sent in
             }
 
             if (_direct is not null && response.StatusCode is 180 or 183 && !_answered && !_invite.IsFinal)
             {
-                _invite.SendResponse(_invite.Request.CreateResponse(180, toTag: _localTag));
+                _invite.SendResponse(_callerDialog.CreateResponse(_invite, 180));
             }
 
             return;
@@ -489,13 +491,7 @@ internal sealed class Call : IMediaTicker
         }
 
         // 2xx
-        leg.RemoteTag = response.ToTag;
-        if (NameAddress.TryParse(response.Headers["Contact"], out var contact))
-        {
-            leg.Contact = contact.Uri;
-        }
-
-        SendAck(leg);
+        leg.Dialog.Acknowledge(leg.Transaction); // kept as bytes for 2xx retransmissions; the transaction is let go
         if (leg.Answered)
         {
             return; // retransmitted 2xx: the ACK above is all it needs
@@ -609,26 +605,16 @@ internal sealed class Call : IMediaTicker
             return;
         }
 
-        foreach (var leg in _attempts.Where(a => a.RemoteTag is not null && !a.Answered && !a.Cancelled))
+        foreach (var leg in _attempts.Where(a => a.Dialog.RemoteTag is not null && !a.Answered && !a.Cancelled))
         {
-            var (notify, local) = InDialogRequest(leg, "NOTIFY", $"{leg.NextCSeq++} NOTIFY");
-            notify.Headers.Add("Contact", $"<sip:{Options.Hotline}@{local}>");
+            var notify = leg.Dialog.CreateRequest("NOTIFY");
             notify.Headers.Add("Event", "talk");
             notify.Headers.Add("Subscription-State", "active");
-            var tx = Engine.Transactions.Send(notify, leg.Peer);
+            var tx = leg.Dialog.Send(notify);
             var extension = leg.Extension;
             _ = tx.FinalResponse.ContinueWith(
                 r => _center.Publish("remoteAnswer", this, r.Result.StatusCode.ToString(CultureInfo.InvariantCulture), extension),
                 CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-        }
-    }
-
-    public void OnAgentRetransmitted2xx(SipResponse response)
-    {
-        var leg = _agent?.CallId == response.CallId ? _agent : _attempts.FirstOrDefault(a => a.CallId == response.CallId);
-        if (leg is not null)
-        {
-            SendAck(leg);
         }
     }
 
@@ -681,10 +667,14 @@ internal sealed class Call : IMediaTicker
         _attempts.Remove(leg);
         if (!ReferenceEquals(leg, _agent))
         {
-            // keep the Call-ID tracked briefly so a late 487/2xx still finds us; it is removed when the call ends
+            // a late 487/2xx still reaches the leg through its INVITE transaction; the dialog lingers for a BYE crossing ours
+            leg.Dialog.Terminate(DialogLinger);
             await leg.Media.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>How long an ended dialog still answers (BYE glare, a late ACK) before it leaves the engine's table.</summary>
+    private static readonly TimeSpan DialogLinger = TimeSpan.FromMilliseconds(500);
 
     private void Requeue()
     {
@@ -703,8 +693,7 @@ internal sealed class Call : IMediaTicker
     private void Answer()
     {
         _answered = true;
-        var ok = _invite.Request.CreateResponse(200, toTag: _localTag);
-        ok.Headers.Add("Contact", $"<sip:{Called}@{Engine.LocalFor(_invite.Peer.Kind)}{(_invite.Peer.IsReliable ? ";transport=tcp" : string.Empty)}>");
+        var ok = _callerDialog.CreateResponse(_invite, 200);
         ok.Headers.Add("Allow", string.Join(", ", SipEngine.Allowed));
         if (_invite.Request.Headers["Session-Expires"] is { } se)
         {
@@ -714,6 +703,7 @@ internal sealed class Call : IMediaTicker
 
         AddSdp(ok);
         _invite.SendResponse(ok);
+        _callerDialog.Confirm();
         _invite.AckTimeout += _ => Post(() => HangUpAllAsync("noAck"));
     }
 
@@ -729,7 +719,7 @@ internal sealed class Call : IMediaTicker
     {
         if (!_invite.IsFinal)
         {
-            _invite.SendResponse(_invite.Request.CreateResponse(status, toTag: _localTag));
+            _invite.SendResponse(_callerDialog.CreateResponse(_invite, status));
         }
 
         _outcome = "failed";
@@ -760,7 +750,7 @@ internal sealed class Call : IMediaTicker
 
         if (!_invite.IsFinal)
         {
-            _invite.SendResponse(_invite.Request.CreateResponse(487, toTag: _localTag));
+            _invite.SendResponse(_callerDialog.CreateResponse(_invite, 487));
         }
 
         if (Queue is not null && _phase is CallPhase.Queued or CallPhase.Ringing)
@@ -779,10 +769,17 @@ internal sealed class Call : IMediaTicker
         await FinishAsync().ConfigureAwait(false);
     }
 
-    public async Task OnInDialogAsync(ServerTransaction t)
+    private async Task OnInDialogAsync(Dialog dialog, ServerTransaction t)
     {
         var request = t.Request;
-        var fromAgent = _agent is not null && request.CallId == _agent.CallId;
+        var fromAgent = _agent is not null && ReferenceEquals(dialog, _agent.Dialog);
+        if (!fromAgent && !ReferenceEquals(dialog, _callerDialog))
+        {
+            // an agent phone that lost the race or was cancelled, still talking in its early dialog
+            t.SendResponse(request.CreateResponse(request.Method == "BYE" ? 200 : 481));
+            return;
+        }
+
         switch (request.Method)
         {
             case "BYE":
@@ -818,7 +815,7 @@ internal sealed class Call : IMediaTicker
             case "INVITE":
                 // Re-INVITE (session refresh or hold): keep our media, answer with our SDP.
                 var ok = request.CreateResponse(200);
-                ok.Headers.Add("Contact", $"<sip:{Called}@{Engine.LocalFor(t.Peer.Kind)}>");
+                ok.Headers.Add("Contact", dialog.LocalContact);
                 if (request.Headers["Session-Expires"] is { } rse)
                 {
                     ok.Headers.Add("Session-Expires", rse);
@@ -889,7 +886,7 @@ internal sealed class Call : IMediaTicker
             }
             else if (!_invite.IsFinal)
             {
-                _invite.SendResponse(_invite.Request.CreateResponse(480, reason, _localTag));
+                _invite.SendResponse(_callerDialog.CreateResponse(_invite, 480, reason));
             }
         }
 
@@ -993,67 +990,21 @@ internal sealed class Call : IMediaTicker
         // retransmission after that is answered by the transaction layer's finished entries (bytes only, 32 s), so a
         // finished call need not stay reachable for long (it was 8 s: 8,000 calls' objects alive at 1,000 calls/s,
         // promoted by every collection; a new request in the ended dialog gets 481, RFC 3261 §12.2.2).
-        Engine.Wheel.Schedule(TimeSpan.FromMilliseconds(500), () =>
-        {
-            _center.Untrack(Id);
-            if (_agent is not null)
-            {
-                _center.Untrack(_agent.CallId);
-            }
-        });
-    }
-
-    /// <summary>A request inside the agent leg's dialog, with the dialog's From/To tags, Call-ID and a new Via branch.</summary>
-    private (SipRequest Request, IPEndPoint Local) InDialogRequest(AgentLeg leg, string method, string cseq)
-    {
-        var local = Engine.LocalFor(leg.Peer.Kind);
-        var request = new SipRequest { Method = method, Uri = leg.Contact };
-        request.Headers.Add("Via", $"SIP/2.0/{leg.Peer.ViaProtocol} {local};branch={SipEngine.NewBranch()};rport");
-        request.Headers.Add("Max-Forwards", "70");
-        request.Headers.Add("From", $"\"{Caller}\" <sip:{Caller}@{local}>;tag={leg.LocalTag}");
-        request.Headers.Add("To", $"<sip:{leg.Extension}@{local}>;tag={leg.RemoteTag}");
-        request.Headers.Add("Call-ID", leg.CallId);
-        request.Headers.Add("CSeq", cseq);
-        return (request, local);
-    }
-
-    private void SendAck(AgentLeg leg)
-    {
-        var ack = InDialogRequest(leg, "ACK", "1 ACK").Request;
-        if (leg.Transaction is { } invite)
-        {
-            Engine.Transactions.Acknowledge(invite, ack); // kept as bytes for 2xx retransmissions; the transaction is let go
-        }
-        else
-        {
-            Engine.Send(ack, leg.Peer);
-        }
+        _callerDialog.Terminate(DialogLinger);
+        _agent?.Dialog.Terminate(DialogLinger);
+        Engine.Wheel.Schedule(DialogLinger, () => _center.Untrack(Id));
     }
 
     private void SendBye(AgentLeg leg)
     {
-        var bye = InDialogRequest(leg, "BYE", $"{leg.NextCSeq++} BYE").Request;
-        var tx = Engine.Transactions.Send(bye, leg.Peer);
+        var tx = leg.Dialog.Send(leg.Dialog.CreateRequest("BYE"));
         var extension = leg.Extension;
         _ = tx.FinalResponse.ContinueWith(
             r => _center.Publish("agentLegEnded", this, r.Result.StatusCode.ToString(CultureInfo.InvariantCulture), extension),
             CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
     }
 
-    private void SendByeToCaller()
-    {
-        var local = Engine.LocalFor(_invite.Peer.Kind);
-        var r = _invite.Request;
-        var bye = new SipRequest { Method = "BYE", Uri = _callerContact };
-        bye.Headers.Add("Via", $"SIP/2.0/{_invite.Peer.ViaProtocol} {local};branch={SipEngine.NewBranch()};rport");
-        bye.Headers.Add("Max-Forwards", "70");
-        var to = r.Headers["To"]!;
-        bye.Headers.Add("From", NameAddress.TryParse(to, out var t) && t.Tag is null ? to + ";tag=" + _localTag : to);
-        bye.Headers.Add("To", r.Headers["From"]!);
-        bye.Headers.Add("Call-ID", Id);
-        bye.Headers.Add("CSeq", $"{++_cseq} BYE");
-        Engine.Transactions.Send(bye, _invite.Peer);
-    }
+    private void SendByeToCaller() => _callerDialog.Send(_callerDialog.CreateRequest("BYE"));
 
     /// <summary>One 20 ms media step (media clock thread): prompts, bridging, recording.</summary>
     public void Tick()
@@ -1110,20 +1061,15 @@ internal sealed class Call : IMediaTicker
     }
 
     /// <summary>The B2BUA's leg towards an agent's phone.</summary>
-    private sealed class AgentLeg(string extension, Registration registration, RtpSession media)
+    private sealed class AgentLeg(string extension, Dialog dialog, RtpSession media)
     {
         public string Extension { get; } = extension;
-        public string CallId { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12)) + "@hotline";
-        public string LocalTag { get; } = SipEngine.NewTag();
-        public string? RemoteTag { get; set; }
-        public string Contact { get; set; } = registration.Contact;
-        public SipPeer Peer { get; } = registration.Peer;
+        public Dialog Dialog { get; } = dialog;
         public RtpSession Media { get; } = media;
         public ClientTransaction? Transaction { get; set; }
         public TimerHandle RingTimer { get; set; }
         public bool Answered { get; set; }
         public bool Cancelled { get; set; }
         public bool Ended { get; set; }
-        public uint NextCSeq { get; set; } = 2;
     }
 }

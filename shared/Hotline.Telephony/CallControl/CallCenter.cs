@@ -12,11 +12,12 @@ using Microsoft.Extensions.Logging;
 namespace Hotline.Telephony.CallControl;
 
 /// <summary>
-/// The B2BUA's transaction user: inbound calls to the hotline go through IVR and ACD to an agent; calls to a registered
-/// extension ring it directly. Every call is a <see cref="Call"/> actor; this class routes SIP to the right one and
-/// owns the shared parts (media clock, prompts, ACD, call detail records).
+/// The B2BUA's application on the SIP engine: inbound calls to the hotline go through IVR and ACD to an agent; calls to
+/// a registered extension ring it directly. Every call is a <see cref="Call"/> actor owning its dialogs (the engine hands
+/// it their requests); this class takes the new INVITEs and owns the shared parts (media clock, prompts, ACD, call
+/// detail records).
 /// </summary>
-internal sealed class CallCenter : IAsyncDisposable
+internal sealed class CallCenter : ISipApplication, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Call> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _ringingAt = new(StringComparer.Ordinal);
@@ -167,8 +168,6 @@ internal sealed class CallCenter : IAsyncDisposable
         }
     }
 
-    internal void Track(string callId, Call call) => _calls[callId] = call;
-
     internal void Untrack(string callId) => _calls.TryRemove(callId, out _);
 
     public IReadOnlyList<CallSnapshot> Snapshot() =>
@@ -201,6 +200,12 @@ internal sealed class CallCenter : IAsyncDisposable
     public void OnInvite(ServerTransaction t)
     {
         var request = t.Request;
+        if (Ports is null)
+        {
+            t.SendResponse(request.CreateResponse(503, toTag: SipEngine.NewTag())); // starting or stopping
+            return;
+        }
+
         var loopback = IPAddress.IsLoopback(t.Peer.Remote.Address);
         if (!(loopback && Options.TrustLoopback))
         {
@@ -249,54 +254,6 @@ internal sealed class CallCenter : IAsyncDisposable
         _calls[request.CallId!] = call;
         EngineCounters.CallStarted();
         call.Post(call.StartAsync);
-    }
-
-    public void OnCancel(ServerTransaction t)
-    {
-        var invite = Engine.Transactions.FindInviteFor(t.Request);
-        if (invite is null)
-        {
-            t.SendResponse(t.Request.CreateResponse(481, toTag: SipEngine.NewTag()));
-            return;
-        }
-
-        t.SendResponse(t.Request.CreateResponse(200, toTag: invite.LastResponse?.ToTag));
-        if (_calls.TryGetValue(t.Request.CallId!, out var call))
-        {
-            call.Post(call.OnCallerCancelledAsync);
-        }
-        else if (!invite.IsFinal)
-        {
-            invite.SendResponse(invite.Request.CreateResponse(487));
-        }
-    }
-
-    public void OnInDialog(ServerTransaction t)
-    {
-        if (!_calls.TryGetValue(t.Request.CallId!, out var call))
-        {
-            t.SendResponse(t.Request.CreateResponse(481));
-            return;
-        }
-
-        call.Post(() => call.OnInDialogAsync(t));
-    }
-
-    public void OnAck(SipRequest ack, SipPeer peer)
-    {
-        if (_calls.TryGetValue(ack.CallId ?? string.Empty, out var call))
-        {
-            call.Post(() => call.OnAck(ack));
-        }
-    }
-
-    public void OnStrayResponse(SipResponse response, SipPeer peer)
-    {
-        if (response.StatusCode is >= 200 and < 300 && response.CSeq?.Method == "INVITE"
-            && _calls.TryGetValue(response.CallId ?? string.Empty, out var call))
-        {
-            call.Post(() => call.OnAgentRetransmitted2xx(response));
-        }
     }
 
     private void OnRegistrationChanged(Registration registration, bool added)

@@ -230,15 +230,19 @@ internal sealed class EngineHost : IAsyncDisposable
 
     private readonly ILoggerFactory _loggers;
 
-    private EngineHost(SipEngine engine, ILoggerFactory loggers, string data, RecordingSinks sinks)
+    private readonly Hotline.Telephony.TelephonyNode _node;
+
+    private EngineHost(Hotline.Telephony.TelephonyNode node, ILoggerFactory loggers, string data, RecordingSinks sinks)
     {
-        Engine = engine;
+        _node = node;
         _loggers = loggers;
         DataDirectory = data;
         Sinks = sinks;
     }
 
-    public SipEngine Engine { get; }
+    public SipEngine Engine => _node.Engine;
+
+    public Hotline.Telephony.CallControl.CallCenter Calls => _node.Calls;
 
     public string DataDirectory { get; }
 
@@ -270,14 +274,14 @@ internal sealed class EngineHost : IAsyncDisposable
         configure?.Invoke(options);
         var loggers = LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(output)).SetMinimumLevel(LogLevel.Information));
         var sinks = new RecordingSinks();
-        var engine = new SipEngine(options, loggers, voicemail: sinks, events: sinks);
-        await engine.StartAsync();
-        return new EngineHost(engine, loggers, data, sinks);
+        var node = new Hotline.Telephony.TelephonyNode(options, loggers, voicemail: sinks, events: sinks);
+        await node.StartAsync();
+        return new EngineHost(node, loggers, data, sinks);
     }
 
     public async ValueTask DisposeAsync()
     {
-        await Engine.StopAsync();
+        await _node.StopAsync();
         _loggers.Dispose();
         try
         {

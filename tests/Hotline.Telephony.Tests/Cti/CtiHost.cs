@@ -40,6 +40,8 @@ public sealed class CtiHost : IAsyncLifetime
 
     internal SipEngine Engine => _app.Services.GetRequiredService<SipEngine>();
 
+    internal Hotline.Telephony.CallControl.CallCenter Calls => _app.Services.GetRequiredService<Hotline.Telephony.CallControl.CallCenter>();
+
     internal IPEndPoint Sip => Engine.UdpEndPoint;
 
     /// <summary>The CTI audit lines written so far.</summary>
@@ -103,7 +105,7 @@ public sealed class CtiHost : IAsyncLifetime
 
     /// <summary>The call's state as CTI lists it, or null when it is no longer listed as in progress.</summary>
     public string? StateOf(string callId) =>
-        Engine.Calls.Snapshot().FirstOrDefault(c => c.CallId == callId && c.State != "ended")?.State;
+        Calls.Snapshot().FirstOrDefault(c => c.CallId == callId && c.State != "ended")?.State;
 
     private sealed class AuditCapture(ConcurrentQueue<string> lines) : ILoggerProvider
     {
