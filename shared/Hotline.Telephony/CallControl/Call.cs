@@ -26,8 +26,9 @@ internal enum CallPhase
 }
 
 /// <summary>
-/// One inbound call as an actor (B2BUA): the caller leg (answered with early media for IVR and queue, 200 when an agent
-/// answers), zero or more agent legs being offered, anchored media with recording. All state changes run on the call's
+/// One inbound call as an actor (B2BUA): the caller leg (answered at the IVR, or with early media for IVR and queue and
+/// 200 when an agent answers, as <see cref="SipOptions.IvrAnswer"/> says), zero or more agent legs being offered (one per
+/// registered binding of each agent rung), anchored media with recording. All state changes run on the call's
 /// own <see cref="SerialExecutor"/>; the media clock reads only the media fields, under a small lock.
 /// </summary>
 internal sealed class Call : IMediaTicker, IDialogOwner
@@ -109,6 +110,9 @@ internal sealed class Call : IMediaTicker, IDialogOwner
 
     public CallPhase Phase => _phase;
 
+    /// <summary>True once the caller's INVITE got its 200 (at the IVR, or when an agent answered).</summary>
+    public bool CallerAnswered => Volatile.Read(ref _answered);
+
     public string StateName => _phase switch
     {
         CallPhase.Ivr => "ivr",
@@ -155,9 +159,9 @@ internal sealed class Call : IMediaTicker, IDialogOwner
             return;
         }
 
-        if (_offer is null)
+        if (_offer is null || Options.IvrAnswer == IvrAnswerMode.Answer)
         {
-            // Delayed offer: answer now with our offer; the caller's answer comes in the ACK.
+            // The IVR answers (or a delayed offer: answer now with our offer; the caller's answer comes in the ACK).
             Answer();
         }
         else
@@ -403,20 +407,28 @@ internal sealed class Call : IMediaTicker, IDialogOwner
 
         foreach (var extension in agents)
         {
-            var reg = _direct?.Extension == extension ? _direct : Engine.Registrar.Find(extension);
-            if (reg is null)
+            var bindings = Engine.Registrar.FindAll(extension);
+            if (bindings.Count == 0 && _direct?.Extension == extension)
+            {
+                bindings = [_direct];
+            }
+
+            if (bindings.Count == 0)
             {
                 _center.Acd.OfferFailed(extension, noAnswer: true);
                 continue;
             }
 
-            var dialog = Dialog.ForUac(Engine, reg.Peer, reg.Contact, Caller, Caller, extension, Options.Hotline, this);
-            var leg = new AgentLeg(extension, dialog, new RtpSession(_center.Ports!));
-            _attempts.Add(leg);
-            var invite = BuildAgentInvite(leg);
-            leg.Transaction = Engine.Transactions.Send(invite, reg.Peer);
-            leg.Transaction.ResponseReceived += (_, r) => Post(() => OnAgentResponse(leg, r));
-            leg.RingTimer = Engine.Wheel.Schedule(TimeSpan.FromSeconds(Options.RingTimeoutSeconds), () => Post(() => RingTimeout(leg)));
+            foreach (var reg in bindings) // every phone registered for the extension rings; the first to answer takes it
+            {
+                var dialog = Dialog.ForUac(Engine, reg.Peer, reg.Contact, Caller, Caller, extension, Options.Hotline, this);
+                var leg = new AgentLeg(extension, dialog, new RtpSession(_center.Ports!));
+                _attempts.Add(leg);
+                leg.Transaction = dialog.Send(BuildAgentInvite(leg));
+                leg.Transaction.ResponseReceived += (_, r) => Post(() => OnAgentResponse(leg, r));
+                leg.RingTimer = Engine.Wheel.Schedule(TimeSpan.FromSeconds(Options.RingTimeoutSeconds), () => Post(() => RingTimeout(leg)));
+            }
+
             _center.Publish("ringing", this, "ringing", extension);
         }
 
@@ -469,7 +481,7 @@ internal sealed class Call : IMediaTicker, IDialogOwner
         {
             leg.RingTimer.Cancel();
             await EndAttemptAsync(leg).ConfigureAwait(false);
-            if (!leg.Cancelled)
+            if (!leg.Cancelled && !StillOffered(leg))
             {
                 _center.Acd.OfferFailed(leg.Extension, noAnswer: true);
                 _center.Publish("agentState", null, nameof(AgentState.NotReady), leg.Extension);
@@ -503,7 +515,11 @@ internal sealed class Call : IMediaTicker, IDialogOwner
         {
             SendBye(leg); // lost the ring-all race, or the caller is gone
             await EndAttemptAsync(leg).ConfigureAwait(false);
-            _center.Acd.CallEnded(leg.Extension, TimeSpan.Zero, wrapUp: false);
+            if (!StillOffered(leg))
+            {
+                _center.Acd.CallEnded(leg.Extension, TimeSpan.Zero, wrapUp: false); // not when another phone of this agent has the call
+            }
+
             return;
         }
 
@@ -653,14 +669,22 @@ internal sealed class Call : IMediaTicker, IDialogOwner
             _ = cancel.FinalResponse;
         }
 
-        _center.Acd.OfferFailed(leg.Extension, noAnswer);
-        if (noAnswer)
+        if (!StillOffered(leg))
         {
-            _center.Publish("agentState", null, nameof(AgentState.NotReady), leg.Extension);
+            _center.Acd.OfferFailed(leg.Extension, noAnswer);
+            if (noAnswer)
+            {
+                _center.Publish("agentState", null, nameof(AgentState.NotReady), leg.Extension);
+            }
         }
 
         await EndAttemptAsync(leg).ConfigureAwait(false);
     }
+
+    /// <summary>Another phone of the same extension still rings, or answered: this leg's end says nothing of the agent.</summary>
+    private bool StillOffered(AgentLeg leg) =>
+        _agent is { } agent && agent.Extension == leg.Extension && !ReferenceEquals(agent, leg)
+        || _attempts.Any(a => !ReferenceEquals(a, leg) && a.Extension == leg.Extension && !a.Cancelled);
 
     private async Task EndAttemptAsync(AgentLeg leg)
     {
