@@ -231,7 +231,7 @@ public sealed class CallTests(ITestOutputHelper output)
         Assert.Equal((queue, path, "abandoned"), (cdr.Queue, cdr.IvrPath, cdr.Outcome));
     }
 
-    private static (short[] Left, short[] Right) ReadStereo(string path)
+    internal static (short[] Left, short[] Right) ReadStereo(string path)
     {
         var bytes = File.ReadAllBytes(path);
         var n = (bytes.Length - 44) / 4;

@@ -31,7 +31,7 @@ internal enum CallPhase
 /// registered binding of each agent rung), anchored media with recording. All state changes run on the call's
 /// own <see cref="SerialExecutor"/>; the media clock reads only the media fields, under a small lock.
 /// </summary>
-internal sealed class Call : IMediaTicker, IDialogOwner
+internal sealed partial class Call : IMediaTicker, IDialogOwner
 {
     private readonly CallCenter _center;
     private readonly SerialExecutor _actor;
@@ -596,7 +596,7 @@ internal sealed class Call : IMediaTicker, IDialogOwner
         }
 
         var limit = Environment.TickCount64 - (Options.RtpTimeoutSeconds * 1000L);
-        if (_callerMedia.LastReceivedTicks < limit || _agent.Media.LastReceivedTicks < limit)
+        if (_hold is null && (_callerMedia.LastReceivedTicks < limit || _agent.Media.LastReceivedTicks < limit)) // a held phone may be silent
         {
             TelephonyLog.RtpTimeout(_center.Logger, Id, Options.RtpTimeoutSeconds);
             _outcome = "rtpTimeout";
@@ -837,7 +837,7 @@ internal sealed class Call : IMediaTicker, IDialogOwner
                 t.SendResponse(upd);
                 return;
             case "INVITE":
-                // Re-INVITE (session refresh or hold): keep our media, answer with our SDP.
+                // Re-INVITE (session refresh, hold or resume): keep our media, answer with our SDP in the direction asked.
                 var ok = request.CreateResponse(200);
                 ok.Headers.Add("Contact", dialog.LocalContact);
                 if (request.Headers["Session-Expires"] is { } rse)
@@ -846,14 +846,26 @@ internal sealed class Call : IMediaTicker, IDialogOwner
                 }
 
                 var media = fromAgent ? _agent!.Media : _callerMedia!;
-                if (SdpAudio.TryParse(request.BodyText, out var offer) && offer.Port > 0)
+                var direction = "sendrecv";
+                if (SdpAudio.TryParse(request.BodyText, out var offer))
                 {
-                    media.SetRemote(offer.EndPoint);
+                    if (offer.Port > 0 && !offer.Address.Equals(System.Net.IPAddress.Any))
+                    {
+                        media.SetRemote(offer.EndPoint);
+                    }
+
+                    direction = AnswerDirection(offer);
                 }
 
                 ok.Headers.Add("Content-Type", "application/sdp");
-                ok.Body = Encoding.ASCII.GetBytes(SdpAudio.Build(_center.MediaAddress, media.LocalEndPoint.Port, [media.PayloadType], 101, _sessionId));
+                ok.Body = Encoding.ASCII.GetBytes(SdpAudio.Build(_center.MediaAddress, media.LocalEndPoint.Port, [media.PayloadType], 101, _sessionId,
+                    direction, NextSdpVersion()));
                 t.SendResponse(ok);
+                if (offer is not null)
+                {
+                    OnPeerDirection(fromAgent ? HoldParty.Caller : HoldParty.Agent, direction); // the other party is the held one
+                }
+
                 return;
         }
     }
@@ -1049,7 +1061,19 @@ internal sealed class Call : IMediaTicker, IDialogOwner
         caller.ReadFrame(a);
         lock (_mediaGate)
         {
-            if (_phase == CallPhase.Ended || _direct is not null)
+            if (_phase == CallPhase.Ended)
+            {
+                return;
+            }
+
+            if (_holdTarget is { } held)
+            {
+                _player.Next(b); // music on hold to the held party; the recording gets nothing, so it shows silence
+                held.SendFrame(b);
+                return;
+            }
+
+            if (_direct is not null)
             {
                 return; // internal calls have no early media
             }

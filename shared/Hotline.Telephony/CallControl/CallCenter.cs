@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
+using Hotline.SharedKernel;
 using Hotline.Telephony.Media;
 using Hotline.Telephony.Sip;
 using Hotline.Telephony.Sip.Messages;
@@ -183,6 +184,23 @@ internal sealed class CallCenter : ISipApplication, IAsyncDisposable
 
         call.Post(() => call.HangUpAllAsync("cti"));
         return true;
+    }
+
+    /// <summary>CTI hold (<paramref name="hold"/>) or resume of a talking call; refused with the reason in any other state.</summary>
+    public Result<Unit> Hold(string callId, bool hold)
+    {
+        if (!_calls.TryGetValue(callId, out var call) || call.Phase == CallPhase.Ended)
+        {
+            return Error.NotFound("cti.call_not_found", $"No call {callId} is in progress.");
+        }
+
+        if ((hold ? call.CanHold() : call.CanResume()) is { } why)
+        {
+            return Error.Conflict(hold ? "cti.cannot_hold" : "cti.cannot_resume", $"Call {callId} cannot be {(hold ? "held" : "resumed")}: {why}.");
+        }
+
+        call.Post(hold ? call.HoldFromCti : call.ResumeFromCti);
+        return Result.Ok();
     }
 
     /// <summary>CTI answer: the ringing agent phone is told to go off hook; false when no phone rings for this call.</summary>

@@ -6,8 +6,8 @@ using Microsoft.Extensions.Logging;
 namespace Hotline.Telephony.Cti;
 
 /// <summary>
-/// A CTI command on a call in progress: 应答 answer (the ringing agent phone goes off hook), 挂断 hang up; the
-/// call-control actions are refused with a reason. Who may act: an agent on a call that rings or talks at their own
+/// A CTI command on a call in progress: 应答 answer (the ringing agent phone goes off hook), 挂断 hang up, 保持 hold and
+/// 恢复 resume; the other call-control actions are refused with a reason. Who may act: an agent on a call that rings or talks at their own
 /// extension; a team lead or an administrator (a person, or a client with the role) on any call of the node; nobody
 /// else. Every command, done or refused, leaves an audit line naming who did what to which call (caller masked).
 /// </summary>
@@ -77,6 +77,11 @@ internal static partial class CallCommand
             return calls.Answer(callId)
                 ? Result.Ok()
                 : Error.Conflict("cti.not_ringing", "The call is not ringing at an agent's phone, so there is nothing to answer.");
+        }
+
+        if (action is "hold" or "resume")
+        {
+            return calls.Hold(callId, action == "hold");
         }
 
         if (action != "hangup")

@@ -82,8 +82,12 @@ public sealed class CallCommandAuthorizationTests(CtiHost host) : IClassFixture<
 
         await AssertProblemAsync(await otherAgent.PostAsync($"/api/v1/cti/calls/{call}/answer", null), HttpStatusCode.Forbidden, "cti.not_your_call");
         await AssertProblemAsync(await handler.PostAsync($"/api/v1/cti/calls/{call}/answer", null), HttpStatusCode.Forbidden, "cti.not_call_staff");
+        var early = await agent.PostAsync($"/api/v1/cti/calls/{call}/hold", null); // only a call in talk can be held
+        await AssertProblemAsync(early, HttpStatusCode.Conflict, "cti.cannot_hold");
+        Assert.Contains("ringing", await early.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Accepted, (await agent.PostAsync($"/api/v1/cti/calls/{call}/answer", null)).StatusCode);
         await Poller.UntilAsync(() => host.StateOf(caller.CallId) == "talking", Wait, "the phone to go off hook");
+        await AssertProblemAsync(await agent.PostAsync($"/api/v1/cti/calls/{call}/resume", null), HttpStatusCode.Conflict, "cti.cannot_resume");
         Assert.Equal(CtiHost.Agent1, host.Calls.Snapshot().Single(c => c.CallId == caller.CallId).Agent);
 
         // Talking: answering again is a conflict; another agent still may not hang up; the call's agent may.
