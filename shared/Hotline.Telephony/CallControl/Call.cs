@@ -115,6 +115,7 @@ internal sealed partial class Call : IMediaTicker, IDialogOwner
 
     public string StateName => _phase switch
     {
+        CallPhase.Talking when _hold is not null => "held",
         CallPhase.Ivr => "ivr",
         CallPhase.Queued => "queued",
         CallPhase.Ringing => "ringing",
@@ -489,7 +490,11 @@ internal sealed partial class Call : IMediaTicker, IDialogOwner
 
             if (_attempts.Count == 0 && _agent is null)
             {
-                if (_direct is not null)
+                if (_transferring)
+                {
+                    await TransferFailedAsync(response.StatusCode).ConfigureAwait(false);
+                }
+                else if (_direct is not null)
                 {
                     FailCaller(response.StatusCode is 486 or 600 or 603 ? response.StatusCode : 480);
                 }
@@ -537,10 +542,12 @@ internal sealed partial class Call : IMediaTicker, IDialogOwner
             await CancelAttemptAsync(other, noAnswer: false).ConfigureAwait(false);
         }
 
-        _answeredAt = _center.Time.GetUtcNow();
-        if (Queue is not null)
+        var now = _center.Time.GetUtcNow();
+        _answeredAt ??= now; // the first agent's answer: what the figures and the CDR call answered
+        _agentSince = now;
+        if (Queue is not null && !_transferring)
         {
-            _center.Acd.Answered(leg.Extension, Queue, _answeredAt.Value - (_queuedAt ?? _answeredAt.Value), _positionWhenQueued);
+            _center.Acd.Answered(leg.Extension, Queue, now - (_queuedAt ?? now), _positionWhenQueued);
         }
         else if (_center.Acd.IsAgent(leg.Extension))
         {
@@ -554,13 +561,22 @@ internal sealed partial class Call : IMediaTicker, IDialogOwner
 
         _overflowTimer.Cancel();
         _positionTimer.Cancel();
-        _player.Stop();
+        lock (_mediaGate)
+        {
+            _holdTarget = null; // the caller waited on music while a transfer rang
+            _player.Stop();
+        }
+
         StartBridge();
         _phase = CallPhase.Talking;
         _outcome = "answered";
         LogState(StateName);
         _center.Publish("answered", this, StateName);
         _rtpTimer = Engine.Wheel.Schedule(RtpCheckInterval, () => Post(CheckRtp));
+        if (_transferring)
+        {
+            TransferCompleted(leg);
+        }
     }
 
     private TimeSpan RtpCheckInterval => TimeSpan.FromSeconds(Math.Clamp(Options.RtpTimeoutSeconds / 4.0, 0.5, 5));
@@ -568,7 +584,7 @@ internal sealed partial class Call : IMediaTicker, IDialogOwner
     /// <summary>Bridges the legs: each relays what it receives to the other at once and into the recording (no media clock).</summary>
     private void StartBridge()
     {
-        if (Options.RecordCalls)
+        if (Options.RecordCalls && _recorder is null) // a transferred call goes on in the same recording
         {
             var path = Path.Combine(Options.DataDirectory, RecordingId!);
             lock (_mediaGate)
@@ -644,7 +660,11 @@ internal sealed partial class Call : IMediaTicker, IDialogOwner
         _ = CancelAttemptAsync(leg, noAnswer: true);
         if (_attempts.Count == 0 && _agent is null)
         {
-            if (_direct is not null)
+            if (_transferring)
+            {
+                _ = TransferFailedAsync(408);
+            }
+            else if (_direct is not null)
             {
                 FailCaller(480);
             }
@@ -797,6 +817,12 @@ internal sealed partial class Call : IMediaTicker, IDialogOwner
     {
         var request = t.Request;
         var fromAgent = _agent is not null && ReferenceEquals(dialog, _agent.Dialog);
+        if (!fromAgent && _transferors.FirstOrDefault(l => ReferenceEquals(l.Dialog, dialog)) is { } transferor)
+        {
+            OnTransferorRequest(transferor, t);
+            return;
+        }
+
         if (!fromAgent && !ReferenceEquals(dialog, _callerDialog))
         {
             // an agent phone that lost the race or was cancelled, still talking in its early dialog
@@ -826,6 +852,9 @@ internal sealed partial class Call : IMediaTicker, IDialogOwner
                     OnDigit(digit, "info");
                 }
 
+                return;
+            case "REFER":
+                OnRefer(dialog, t, fromAgent);
                 return;
             case "UPDATE":
                 var upd = request.CreateResponse(200);
@@ -866,6 +895,11 @@ internal sealed partial class Call : IMediaTicker, IDialogOwner
                     OnPeerDirection(fromAgent ? HoldParty.Caller : HoldParty.Agent, direction); // the other party is the held one
                 }
 
+                return;
+            default:
+                var refuse = request.CreateResponse(405);
+                refuse.Headers.Add("Allow", string.Join(", ", SipEngine.Allowed));
+                t.SendResponse(refuse);
                 return;
         }
     }
@@ -926,7 +960,7 @@ internal sealed partial class Call : IMediaTicker, IDialogOwner
             }
         }
 
-        if (_phase is CallPhase.Queued or CallPhase.Ringing && Queue is not null && _agent is null)
+        if (_phase is CallPhase.Queued or CallPhase.Ringing && Queue is not null && _agent is null && _answeredAt is null) // not a transfer
         {
             _center.Acd.Remove(Id, Queue);
             _center.Acd.Abandoned(Queue);
@@ -977,9 +1011,10 @@ internal sealed partial class Call : IMediaTicker, IDialogOwner
             }
         }
 
+        await ReleaseTransferorsAsync().ConfigureAwait(false);
         if (_agent is not null)
         {
-            var talk = _center.Time.GetUtcNow() - (_answeredAt ?? _center.Time.GetUtcNow());
+            var talk = _center.Time.GetUtcNow() - (_agentSince ?? _center.Time.GetUtcNow());
             if (_center.Acd.IsAgent(_agent.Extension))
             {
                 _center.Acd.CallEnded(_agent.Extension, talk, wrapUp: true);

@@ -203,6 +203,54 @@ internal sealed class CallCenter : ISipApplication, IAsyncDisposable
         return Result.Ok();
     }
 
+    /// <summary>
+    /// CTI blind transfer of a talking call to <paramref name="target"/>: an extension (<c>8002</c>, registered) or a queue
+    /// (<c>queue:inquiry</c>); <c>tel:</c> numbers need the outbound trunk, which this engine does not have.
+    /// </summary>
+    public Result<Unit> Transfer(string callId, string? target)
+    {
+        if (!_calls.TryGetValue(callId, out var call) || call.Phase == CallPhase.Ended)
+        {
+            return Error.NotFound("cti.call_not_found", $"No call {callId} is in progress.");
+        }
+
+        TransferTarget parsed;
+        if (string.IsNullOrWhiteSpace(target))
+        {
+            return Error.Validation(new Dictionary<string, string[]> { ["target"] = ["A transfer needs a target: an extension such as 8002 or a queue such as queue:inquiry."] });
+        }
+        else if (target.StartsWith("queue:", StringComparison.Ordinal))
+        {
+            var queue = target["queue:".Length..];
+            if (Acd.Queue(queue) is null)
+            {
+                return Error.Validation(new Dictionary<string, string[]> { ["target"] = [$"There is no queue '{queue}'; queues: {string.Join(", ", Acd.QueueNames)}."] });
+            }
+
+            parsed = new TransferTarget(null, queue);
+        }
+        else if (target.StartsWith("tel:", StringComparison.Ordinal))
+        {
+            return Error.Conflict("cti.no_trunk", $"Call {callId} cannot be transferred to {target}: no outbound SIP trunk is configured at this node.");
+        }
+        else if (Engine.Registrar.FindAll(target).Count == 0)
+        {
+            return Error.Conflict("cti.target_not_registered", $"Call {callId} cannot be transferred to {target}: no phone is registered for that extension.");
+        }
+        else
+        {
+            parsed = new TransferTarget(target, null);
+        }
+
+        if (call.CanTransfer(parsed) is { } why)
+        {
+            return Error.Conflict("cti.cannot_transfer", $"Call {callId} cannot be transferred: {why}.");
+        }
+
+        call.Post(() => call.TransferFromCtiAsync(parsed));
+        return Result.Ok();
+    }
+
     /// <summary>CTI answer: the ringing agent phone is told to go off hook; false when no phone rings for this call.</summary>
     public bool Answer(string callId)
     {

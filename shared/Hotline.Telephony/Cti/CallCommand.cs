@@ -7,7 +7,7 @@ namespace Hotline.Telephony.Cti;
 
 /// <summary>
 /// A CTI command on a call in progress: 应答 answer (the ringing agent phone goes off hook), 挂断 hang up, 保持 hold and
-/// 恢复 resume; the other call-control actions are refused with a reason. Who may act: an agent on a call that rings or talks at their own
+/// 恢复 resume, 转接 blind transfer (body <c>{"target"}</c>); the other call-control actions are refused with a reason. Who may act: an agent on a call that rings or talks at their own
 /// extension; a team lead or an administrator (a person, or a client with the role) on any call of the node; nobody
 /// else. Every command, done or refused, leaves an audit line naming who did what to which call (caller masked).
 /// </summary>
@@ -21,7 +21,11 @@ internal static partial class CallCommand
         "hold", "resume", "transfer", "consult", "conference", "listen", "whisper", "barge",
     };
 
-    public static Result<Unit> Handle(CallCenter calls, ClaimsPrincipal user, string callId, string action, ILogger audit)
+    public static Result<Unit> Handle(CallCenter calls, ClaimsPrincipal user, string callId, string action, ILogger audit) =>
+        Handle(calls, user, callId, action, null, audit);
+
+    /// <summary>As above, with the body's <paramref name="target"/> (transfer: <c>8002</c> or <c>queue:inquiry</c>).</summary>
+    public static Result<Unit> Handle(CallCenter calls, ClaimsPrincipal user, string callId, string action, string? target, ILogger audit)
     {
         if (action is not ("hangup" or "answer") && !CallControlActions.Contains(action))
         {
@@ -57,7 +61,7 @@ internal static partial class CallCommand
                 $"Call {callId} neither rings nor talks at your extension {string.Join('/', extensions)}; only its agent, a team lead or an administrator may act on it.");
         }
 
-        var result = Execute(calls, callId, action);
+        var result = Execute(calls, callId, action, target);
         if (result.IsSuccess)
         {
             LogDone(audit, actor, action, callId, caller, call.State);
@@ -70,8 +74,13 @@ internal static partial class CallCommand
         return result;
     }
 
-    private static Result<Unit> Execute(CallCenter calls, string callId, string action)
+    private static Result<Unit> Execute(CallCenter calls, string callId, string action, string? target)
     {
+        if (action == "transfer")
+        {
+            return calls.Transfer(callId, target);
+        }
+
         if (action == "answer")
         {
             return calls.Answer(callId)

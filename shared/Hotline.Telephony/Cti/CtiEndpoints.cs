@@ -20,6 +20,9 @@ internal sealed record CallView(string CallId, string Caller, string? Agent, str
     string? RecordingId);
 
 /// <summary>Body of PUT /api/v1/cti/agents/{extension}/state.</summary>
+/// <summary>The body of a call command that needs one (transfer, consult, conference): where to.</summary>
+internal sealed record CallActionRequest([property: JsonPropertyName("target")] string? Target);
+
 internal sealed record AgentStateRequest([property: JsonPropertyName("state")] string? State, [property: JsonPropertyName("reason")] string? Reason);
 
 /// <summary>The CTI REST API (staff only).</summary>
@@ -44,11 +47,12 @@ internal static class CtiEndpoints
                     new CallView(c.CallId, full ? c.Caller : Masking.Phone(c.Caller), c.Agent, c.Queue, c.State, c.Started, c.RecordingId)));
             })
             .WithName("GetCtiCalls").WithSummary("Calls in progress (caller masked by role).");
-        cti.MapPost("/calls/{callId}/{action}", (string callId, string action, CallCenter calls, HttpContext http, ILoggerFactory loggers) =>
-                CallCommand.Handle(calls, http.User, callId, action, loggers.CreateLogger(CallCommand.AuditCategory))
+        cti.MapPost("/calls/{callId}/{action}", (string callId, string action, CallCenter calls, HttpContext http, ILoggerFactory loggers,
+                [Microsoft.AspNetCore.Mvc.FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] CallActionRequest? body) =>
+                CallCommand.Handle(calls, http.User, callId, action, body?.Target, loggers.CreateLogger(CallCommand.AuditCategory))
                     .ToHttpResult(_ => TypedResults.Accepted((string?)null)))
             .WithName("CtiCallCommand")
-            .WithSummary("Acts on a call: answer (the ringing agent phone goes off hook) and hangup; hold, transfer and the rest come with call control.")
+            .WithSummary("Acts on a call: answer (the ringing agent phone goes off hook), hangup, hold, resume, transfer (body { \"target\": \"8002\" | \"queue:inquiry\" }).")
             .WithDescription("An agent may act on a call that rings or talks at their own extension; a team lead or an administrator on any call; others get 403.");
         cti.MapGet("/records", (CallCenter calls, HttpContext http) =>
             {

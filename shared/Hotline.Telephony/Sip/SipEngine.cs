@@ -17,7 +17,7 @@ namespace Hotline.Telephony.Sip;
 /// </summary>
 internal sealed class SipEngine : ISipSender, IAsyncDisposable
 {
-    internal static readonly string[] Allowed = ["INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER", "INFO", "UPDATE"];
+    internal static readonly string[] Allowed = ["INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER", "INFO", "UPDATE", "REFER"];
     private static readonly HashSet<string> KnownButRefused = new(StringComparer.Ordinal)
     {
         "SUBSCRIBE", "NOTIFY", "MESSAGE", "PUBLISH", "REFER", "PRACK",
@@ -282,6 +282,7 @@ internal sealed class SipEngine : ISipSender, IAsyncDisposable
                 OnCancel(t);
                 return;
             case "INVITE" or "BYE" or "INFO" or "UPDATE":
+            case "REFER" when request.ToTag is not null: // a transfer inside a call; outside one there is nothing to transfer
                 OnInDialog(t);
                 return;
             default:
