@@ -24,15 +24,15 @@ public sealed class HoldTests(ITestOutputHelper output)
     {
         var host = await EngineHost.StartAsync(output);
         var agent = Baresip.Start(host.Udp, EngineHost.Agent1, EngineHost.Password, autoAnswer: true, toneHz: AgentTone);
-        Assert.True(await Poller.Until(() => host.Engine.Registrar.Find(EngineHost.Agent1) is not null, TimeSpan.FromSeconds(15)), agent.Output);
+        Assert.True(await Poller.HoldsWithinAsync(() => host.Engine.Registrar.Find(EngineHost.Agent1) is not null, TimeSpan.FromSeconds(15)), agent.Output);
         var probe = new RtpProbe();
         var sipp = Sipp.RunAsync(host.Udp, scenario, TimeSpan.FromSeconds(90), "u1", "-key", "probe_port", S(probe.Port), "-d", S(pauseMs));
-        var call = await Poller.Value(() => host.Calls.ActiveCallList.FirstOrDefault(c => c.CallerMedia is not null), TimeSpan.FromSeconds(10), "the call");
+        var call = await Poller.ValueAsync(() => host.Calls.ActiveCallList.FirstOrDefault(c => c.CallerMedia is not null), TimeSpan.FromSeconds(10), "the call");
         probe.Target = call.CallerMedia!.LocalEndPoint;
-        Assert.True(await Poller.Until(() => probe.Received >= 20, TimeSpan.FromSeconds(10)), "no prompt RTP");
+        Assert.True(await Poller.HoldsWithinAsync(() => probe.Received >= 20, TimeSpan.FromSeconds(10)), "no prompt RTP");
         await probe.SendDigitAsync(1);
         probe.StartTone(CallerTone);
-        Assert.True(await Poller.Until(() => call.Phase == CallPhase.Talking, TimeSpan.FromSeconds(20)), $"phase {call.Phase}\n{agent.Output}");
+        Assert.True(await Poller.HoldsWithinAsync(() => call.Phase == CallPhase.Talking, TimeSpan.FromSeconds(20)), $"phase {call.Phase}\n{agent.Output}");
         return (host, agent, probe, sipp, call);
     }
 
@@ -70,12 +70,12 @@ public sealed class HoldTests(ITestOutputHelper output)
             AssertHearsAgent(await HearAsync(probe, TimeSpan.FromSeconds(1.5)), "before hold");
 
             output.WriteLine(await agent.CommandAsync("hold")); // baresip: re-INVITE a=sendonly
-            Assert.True(await Poller.Until(() => call.Held == HoldParty.Caller, TimeSpan.FromSeconds(5)), $"not held\n{agent.Output}");
+            Assert.True(await Poller.HoldsWithinAsync(() => call.Held == HoldParty.Caller, TimeSpan.FromSeconds(5)), $"not held\n{agent.Output}");
             var heldAt = DateTime.UtcNow;
             AssertHearsMusic(await HearAsync(probe, TimeSpan.FromSeconds(2)));
 
             output.WriteLine(await agent.CommandAsync("resume")); // re-INVITE a=sendrecv
-            Assert.True(await Poller.Until(() => call.Held is null, TimeSpan.FromSeconds(5)), $"not resumed\n{agent.Output}");
+            Assert.True(await Poller.HoldsWithinAsync(() => call.Held is null, TimeSpan.FromSeconds(5)), $"not resumed\n{agent.Output}");
             var resumedAt = DateTime.UtcNow;
             AssertHearsAgent(await HearAsync(probe, TimeSpan.FromSeconds(1.5)), "after resume");
 
@@ -85,7 +85,7 @@ public sealed class HoldTests(ITestOutputHelper output)
             Assert.Contains(host.Sinks.Events, e => e.Type == "resumed");
 
             // The recording runs through the hold: silence on both channels where it was, the voices either side.
-            var cdr = await Poller.Value(() => host.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
+            var cdr = await Poller.ValueAsync(() => host.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
             Assert.Equal("answered", cdr.Outcome);
             var (left, right) = CallTests.ReadStereo(cdr.RecordingPath!);
             var answered = cdr.Answered!.Value.UtcDateTime;
@@ -100,7 +100,7 @@ public sealed class HoldTests(ITestOutputHelper output)
             var after = (int)(((resumedAt - answered).TotalSeconds + 0.5) * 8000);
             Assert.True(RtpProbe.ToneShare(right[after..Math.Min(right.Length, after + 8000)], AgentTone) > 0.5, "no agent voice after the hold");
             Assert.True(RtpProbe.ToneShare(left[after..Math.Min(left.Length, after + 8000)], CallerTone) > 0.5, "no caller voice after the hold");
-            Assert.True(await Poller.Until(() => host.Calls.ActiveCalls == 0 && host.Engine.Dialogs.Count == 0, TimeSpan.FromSeconds(5)),
+            Assert.True(await Poller.HoldsWithinAsync(() => host.Calls.ActiveCalls == 0 && host.Engine.Dialogs.Count == 0, TimeSpan.FromSeconds(5)),
                 $"left behind: {host.Calls.ActiveCalls} calls, {host.Engine.Dialogs.Count} dialogs");
         }
     }
@@ -117,20 +117,20 @@ public sealed class HoldTests(ITestOutputHelper output)
             AssertHearsAgent(await HearAsync(probe, TimeSpan.FromSeconds(1.5)), "before hold");
 
             Assert.True(CallCommand.Handle(host.Calls, lead, call.Id, "hold", NullLogger.Instance).IsSuccess);
-            Assert.True(await Poller.Until(() => call.Held == HoldParty.Caller, TimeSpan.FromSeconds(5)), "not held");
+            Assert.True(await Poller.HoldsWithinAsync(() => call.Held == HoldParty.Caller, TimeSpan.FromSeconds(5)), "not held");
             var again = CallCommand.Handle(host.Calls, lead, call.Id, "hold", NullLogger.Instance);
             Assert.Equal("cti.cannot_hold", again.Error?.Code);
             Assert.Contains("already on hold", again.Error!.Message, StringComparison.Ordinal);
             AssertHearsMusic(await HearAsync(probe, TimeSpan.FromSeconds(2)));
 
             Assert.True(CallCommand.Handle(host.Calls, lead, call.Id, "resume", NullLogger.Instance).IsSuccess);
-            Assert.True(await Poller.Until(() => call.Held is null, TimeSpan.FromSeconds(5)), "not resumed");
+            Assert.True(await Poller.HoldsWithinAsync(() => call.Held is null, TimeSpan.FromSeconds(5)), "not resumed");
             AssertHearsAgent(await HearAsync(probe, TimeSpan.FromSeconds(1.5)), "after resume");
 
             var (code, log) = await sipp; // saw a=sendonly, then a=sendrecv, then hung up
             Assert.True(code == 0, log);
             Assert.DoesNotContain(host.Sinks.Events, e => e.Type == "reinviteFailed"); // baresip took its inactive/sendrecv re-INVITEs
-            Assert.True(await Poller.Until(() => host.Calls.ActiveCalls == 0 && host.Engine.Dialogs.Count == 0
+            Assert.True(await Poller.HoldsWithinAsync(() => host.Calls.ActiveCalls == 0 && host.Engine.Dialogs.Count == 0
                 && host.Engine.Transactions.ClientCount == 0, TimeSpan.FromSeconds(10)),
                 $"left behind: {host.Calls.ActiveCalls} calls, {host.Engine.Dialogs.Count} dialogs, {host.Engine.Transactions.ClientCount} client transactions");
         }

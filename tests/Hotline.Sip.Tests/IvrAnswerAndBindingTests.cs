@@ -17,7 +17,7 @@ public sealed class IvrAnswerAndBindingTests(ITestOutputHelper output)
     private static void Answering(SipOptions o) => o.IvrAnswer = IvrAnswerMode.Answer;
 
     private async Task<Call> ActiveCall(EngineHost host) =>
-        await Poller.Value(() => host.Calls.ActiveCallList.FirstOrDefault(c => c.CallerMedia is not null), TimeSpan.FromSeconds(10),
+        await Poller.ValueAsync(() => host.Calls.ActiveCallList.FirstOrDefault(c => c.CallerMedia is not null), TimeSpan.FromSeconds(10),
             "the call to appear");
 
     [Fact]
@@ -25,13 +25,13 @@ public sealed class IvrAnswerAndBindingTests(ITestOutputHelper output)
     {
         await using var host = await EngineHost.StartAsync(output, Answering);
         await using var agent = Baresip.Start(host.Udp, EngineHost.Agent1, EngineHost.Password, autoAnswer: true, toneHz: 1000);
-        Assert.True(await Poller.Until(() => host.Engine.Registrar.Find(EngineHost.Agent1) is not null, TimeSpan.FromSeconds(15)), agent.Output);
+        Assert.True(await Poller.HoldsWithinAsync(() => host.Engine.Registrar.Find(EngineHost.Agent1) is not null, TimeSpan.FromSeconds(15)), agent.Output);
 
         await using var probe = new RtpProbe();
         var sipp = Sipp.RunAsync(host.Udp, "call-answered.xml", TimeSpan.FromSeconds(60), "u1", "-key", "probe_port", S(probe.Port), "-d", "4000");
         var call = await ActiveCall(host);
         probe.Target = call.CallerMedia!.LocalEndPoint;
-        Assert.True(await Poller.Until(() => probe.Received >= 50, TimeSpan.FromSeconds(10)), "no prompt RTP");
+        Assert.True(await Poller.HoldsWithinAsync(() => probe.Received >= 50, TimeSpan.FromSeconds(10)), "no prompt RTP");
         Assert.Equal(CallPhase.Ivr, call.Phase);
         Assert.True(call.CallerAnswered, "the IVR did not answer the caller");
         Assert.DoesNotContain(host.Sinks.Events, e => e.Type == "answered");
@@ -39,14 +39,14 @@ public sealed class IvrAnswerAndBindingTests(ITestOutputHelper output)
 
         await probe.SendDigitAsync(1); // 投诉举报, in the confirmed dialog
         probe.StartTone(400);
-        Assert.True(await Poller.Until(() => call.Phase == CallPhase.Talking, TimeSpan.FromSeconds(20)), $"phase {call.Phase}\n{agent.Output}");
+        Assert.True(await Poller.HoldsWithinAsync(() => call.Phase == CallPhase.Talking, TimeSpan.FromSeconds(20)), $"phase {call.Phase}\n{agent.Output}");
         var answeredAt = DateTime.UtcNow;
         var (code, log) = await sipp;
         Assert.True(code == 0, log); // 200 without 183, ACK, talk, BYE → 200
 
         var heard = probe.Since(answeredAt.AddMilliseconds(500));
         Assert.True(RtpProbe.ToneShare(heard, 1000) > 0.5, $"caller heard the agent's tone share {RtpProbe.ToneShare(heard, 1000):F2}");
-        var cdr = await Poller.Value(() => host.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
+        var cdr = await Poller.ValueAsync(() => host.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
         Assert.Equal(("answered", EngineHost.Agent1, "complaint"), (cdr.Outcome, cdr.Agent, cdr.Queue));
         Assert.NotNull(cdr.Answered);
         Assert.True(cdr.Answered > cdr.Started.AddSeconds(1), "answeredAt is the agent's answer, not the IVR's");
@@ -62,13 +62,13 @@ public sealed class IvrAnswerAndBindingTests(ITestOutputHelper output)
         var sipp = Sipp.RunAsync(host.Udp, "call-answered.xml", TimeSpan.FromSeconds(40), "u1", "-key", "probe_port", S(probe.Port), "-d", "4000");
         var call = await ActiveCall(host);
         probe.Target = call.CallerMedia!.LocalEndPoint;
-        Assert.True(await Poller.Until(() => probe.Received >= 20, TimeSpan.FromSeconds(10)), "no prompt RTP");
+        Assert.True(await Poller.HoldsWithinAsync(() => probe.Received >= 20, TimeSpan.FromSeconds(10)), "no prompt RTP");
         await probe.SendDigitAsync(2);
-        Assert.True(await Poller.Until(() => call.Phase == CallPhase.Queued, TimeSpan.FromSeconds(10)), $"phase {call.Phase}");
+        Assert.True(await Poller.HoldsWithinAsync(() => call.Phase == CallPhase.Queued, TimeSpan.FromSeconds(10)), $"phase {call.Phase}");
 
         var (code, log) = await sipp; // the caller's BYE after the pause
         Assert.True(code == 0, log);
-        var cdr = await Poller.Value(() => host.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
+        var cdr = await Poller.ValueAsync(() => host.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
         Assert.Equal("abandoned", cdr.Outcome);
         Assert.Null(cdr.Answered);
         var queue = host.Calls.Acd.Queues().Single(q => q.Name == "inquiry");
@@ -87,11 +87,11 @@ public sealed class IvrAnswerAndBindingTests(ITestOutputHelper output)
         ], Directory.CreateTempSubdirectory("sipp-readme-").FullName);
         Assert.Equal(0, await sipp.WaitAsync(TimeSpan.FromSeconds(30)));
 
-        var cdr = await Poller.Value(() => host.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
+        var cdr = await Poller.ValueAsync(() => host.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
         Assert.NotEqual("answered", cdr.Outcome); // hung up in the IVR: reached the hotline, not an agent
         Assert.Null(cdr.Agent);
         Assert.All(host.Calls.Acd.Queues(), q => Assert.Equal((0, 0), (q.Answered, q.Abandoned)));
-        Assert.True(await Poller.Until(() => host.Calls.ActiveCalls == 0 && host.Engine.Dialogs.Count == 0, TimeSpan.FromSeconds(5)),
+        Assert.True(await Poller.HoldsWithinAsync(() => host.Calls.ActiveCalls == 0 && host.Engine.Dialogs.Count == 0, TimeSpan.FromSeconds(5)),
             $"left behind: {host.Calls.ActiveCalls} calls, {host.Engine.Dialogs.Count} dialogs");
     }
 
@@ -101,7 +101,7 @@ public sealed class IvrAnswerAndBindingTests(ITestOutputHelper output)
         await using var host = await EngineHost.StartAsync(output);
         await using var desk = Baresip.Start(host.Udp, EngineHost.Agent1, EngineHost.Password, autoAnswer: false);
         await using var soft = Baresip.Start(host.Udp, EngineHost.Agent1, EngineHost.Password, autoAnswer: true, toneHz: 1000);
-        Assert.True(await Poller.Until(() => host.Engine.Registrar.FindAll(EngineHost.Agent1).Count == 2, TimeSpan.FromSeconds(15)),
+        Assert.True(await Poller.HoldsWithinAsync(() => host.Engine.Registrar.FindAll(EngineHost.Agent1).Count == 2, TimeSpan.FromSeconds(15)),
             $"two bindings expected, have {host.Engine.Registrar.FindAll(EngineHost.Agent1).Count}\n{desk.Output}\n{soft.Output}");
         Assert.Equal(2, host.Engine.Registrar.FindAll(EngineHost.Agent1).Select(r => r.Peer.Remote).Distinct().Count());
 
@@ -110,12 +110,12 @@ public sealed class IvrAnswerAndBindingTests(ITestOutputHelper output)
             "-s", EngineHost.Agent1, "-key", "probe_port", S(probe.Port), "-d", "2000");
         Assert.True(code == 0, log);
 
-        var cdr = await Poller.Value(() => host.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
+        var cdr = await Poller.ValueAsync(() => host.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
         Assert.Equal(("answered", EngineHost.Agent1), (cdr.Outcome, cdr.Agent));
         // The desk phone rang too and was cancelled when the softphone answered.
-        Assert.True(await Poller.Until(() => host.Sinks.Events.Any(e => e.Type == "agentLegCancelled" && e.State == "487"), TimeSpan.FromSeconds(10)),
+        Assert.True(await Poller.HoldsWithinAsync(() => host.Sinks.Events.Any(e => e.Type == "agentLegCancelled" && e.State == "487"), TimeSpan.FromSeconds(10)),
             "the other phone was not rung and cancelled: " + string.Join(", ", host.Sinks.Events.Select(e => $"{e.Type}:{e.State}")));
-        Assert.True(await Poller.Until(() => host.Calls.Acd.StateOf(EngineHost.Agent1) == AgentState.Ready, TimeSpan.FromSeconds(5)),
+        Assert.True(await Poller.HoldsWithinAsync(() => host.Calls.Acd.StateOf(EngineHost.Agent1) == AgentState.Ready, TimeSpan.FromSeconds(5)),
             $"agent {host.Calls.Acd.StateOf(EngineHost.Agent1)}");
     }
 }

@@ -36,17 +36,17 @@ public sealed class TransferTests(ITestOutputHelper output)
         var host = await EngineHost.StartAsync(output);
         var first = Baresip.Start(host.Udp, EngineHost.Agent1, EngineHost.Password, autoAnswer: true, toneHz: 1000);
         var second = Baresip.Start(host.Udp, EngineHost.Agent2, "s3cret-8002", autoAnswer: true, toneHz: 1500);
-        Assert.True(await Poller.Until(() => host.Engine.Registrar.Find(EngineHost.Agent1) is not null
+        Assert.True(await Poller.HoldsWithinAsync(() => host.Engine.Registrar.Find(EngineHost.Agent1) is not null
             && host.Engine.Registrar.Find(EngineHost.Agent2) is not null, TimeSpan.FromSeconds(15)), first.Output + second.Output);
         host.Calls.SetAgentState(EngineHost.Agent2, AgentState.NotReady, "test"); // the queue offers the call to 8001
         var probe = new RtpProbe();
         var sipp = Sipp.RunAsync(host.Udp, "call.xml", TimeSpan.FromSeconds(90), "u1", "-key", "probe_port", S(probe.Port), "-d", "9000");
-        var call = await Poller.Value(() => host.Calls.ActiveCallList.FirstOrDefault(c => c.CallerMedia is not null), TimeSpan.FromSeconds(10), "the call");
+        var call = await Poller.ValueAsync(() => host.Calls.ActiveCallList.FirstOrDefault(c => c.CallerMedia is not null), TimeSpan.FromSeconds(10), "the call");
         probe.Target = call.CallerMedia!.LocalEndPoint;
-        Assert.True(await Poller.Until(() => probe.Received >= 20, TimeSpan.FromSeconds(10)), "no prompt RTP");
+        Assert.True(await Poller.HoldsWithinAsync(() => probe.Received >= 20, TimeSpan.FromSeconds(10)), "no prompt RTP");
         await probe.SendDigitAsync(1);
         probe.StartTone(400);
-        Assert.True(await Poller.Until(() => call.Phase == CallPhase.Talking && call.AgentExtension == EngineHost.Agent1, TimeSpan.FromSeconds(20)),
+        Assert.True(await Poller.HoldsWithinAsync(() => call.Phase == CallPhase.Talking && call.AgentExtension == EngineHost.Agent1, TimeSpan.FromSeconds(20)),
             $"phase {call.Phase} with {call.AgentExtension}\n{first.Output}");
         return new Setup(host, first, second, probe, sipp, call);
     }
@@ -64,7 +64,7 @@ public sealed class TransferTests(ITestOutputHelper output)
     {
         var (code, log) = await s.Sipp;
         Assert.True(code == 0, log);
-        var cdr = await Poller.Value(() => s.Host.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
+        var cdr = await Poller.ValueAsync(() => s.Host.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
         Assert.Equal(("answered", EngineHost.Agent2, "complaint"), (cdr.Outcome, cdr.Agent, cdr.Queue));
         Assert.NotNull(cdr.RecordingPath); // one recording for the whole call
         var (left, right) = CallTests.ReadStereo(cdr.RecordingPath!);
@@ -73,7 +73,7 @@ public sealed class TransferTests(ITestOutputHelper output)
         var queue = s.Host.Calls.Acd.Queues().Single(q => q.Name == "complaint");
         Assert.Equal((1, 0), (queue.Answered, queue.Abandoned)); // counted once
         Assert.Contains(s.Host.Sinks.Events, e => e.Type == "transferred" && e.Agent == EngineHost.Agent2);
-        Assert.True(await Poller.Until(() => s.Host.Calls.ActiveCalls == 0 && s.Host.Engine.Dialogs.Count == 0, TimeSpan.FromSeconds(5)),
+        Assert.True(await Poller.HoldsWithinAsync(() => s.Host.Calls.ActiveCalls == 0 && s.Host.Engine.Dialogs.Count == 0, TimeSpan.FromSeconds(5)),
             $"left behind: {s.Host.Calls.ActiveCalls} calls, {s.Host.Engine.Dialogs.Count} dialogs");
     }
 
@@ -91,9 +91,9 @@ public sealed class TransferTests(ITestOutputHelper output)
         Assert.Equal("cti.cannot_transfer", same.Error?.Code);
 
         Assert.True(CallCommand.Handle(s.Host.Calls, Lead, s.Call.Id, "transfer", EngineHost.Agent2, NullLogger.Instance).IsSuccess);
-        Assert.True(await Poller.Until(() => s.Call.Phase == CallPhase.Talking && s.Call.AgentExtension == EngineHost.Agent2, TimeSpan.FromSeconds(15)),
+        Assert.True(await Poller.HoldsWithinAsync(() => s.Call.Phase == CallPhase.Talking && s.Call.AgentExtension == EngineHost.Agent2, TimeSpan.FromSeconds(15)),
             $"phase {s.Call.Phase} with {s.Call.AgentExtension}\n{s.Second.Output}");
-        Assert.True(await Poller.Until(() => s.Host.Sinks.Events.Any(e => e.Type == "agentLegEnded" && e.Agent == EngineHost.Agent1 && e.State == "200"),
+        Assert.True(await Poller.HoldsWithinAsync(() => s.Host.Sinks.Events.Any(e => e.Type == "agentLegEnded" && e.Agent == EngineHost.Agent1 && e.State == "200"),
             TimeSpan.FromSeconds(5)), "8001's leg was not ended");
         await AssertHearsAsync(s.Probe, 1500, "8002");
         await AssertTransferredAsync(s);
@@ -106,7 +106,7 @@ public sealed class TransferTests(ITestOutputHelper output)
         await AssertHearsAsync(s.Probe, 1000, "8001");
 
         output.WriteLine(await s.First.CommandAsync("transfer", $"sip:{EngineHost.Agent2}@{s.Host.Udp}"));
-        Assert.True(await Poller.Until(() => s.Call.Phase == CallPhase.Talking && s.Call.AgentExtension == EngineHost.Agent2, TimeSpan.FromSeconds(15)),
+        Assert.True(await Poller.HoldsWithinAsync(() => s.Call.Phase == CallPhase.Talking && s.Call.AgentExtension == EngineHost.Agent2, TimeSpan.FromSeconds(15)),
             $"phase {s.Call.Phase} with {s.Call.AgentExtension}\n{s.First.Output}");
         await AssertHearsAsync(s.Probe, 1500, "8002");
         Assert.Contains(s.Host.Sinks.Events, e => e.Type == "transferring" && e.Agent == EngineHost.Agent1 && e.State == EngineHost.Agent2);

@@ -39,38 +39,6 @@ internal static class FreePort
     }
 }
 
-/// <summary>Polls a condition until it holds or the timeout passes (no fixed sleeps).</summary>
-internal static class Poller
-{
-    public static async Task<bool> Until(Func<bool> condition, TimeSpan timeout)
-    {
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < timeout)
-        {
-            if (condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(50);
-        }
-
-        return condition();
-    }
-
-    public static async Task<T> Value<T>(Func<T?> get, TimeSpan timeout, string what)
-        where T : class
-    {
-        T? value = null;
-        if (!await Until(() => (value = get()) is not null, timeout))
-        {
-            throw new TimeoutException($"timed out waiting for {what}");
-        }
-
-        return value!;
-    }
-}
-
 /// <summary>Runs an external program and captures its output.</summary>
 internal sealed class ExternalProcess : IAsyncDisposable
 {
