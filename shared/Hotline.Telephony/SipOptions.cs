@@ -95,7 +95,7 @@ public sealed class SipOptions
     /// carrier's INVITE timer, RFC 3261 Timer C, can drop) or <see cref="IvrAnswerMode.EarlyMedia"/> (183 with the IVR's
     /// audio, 200 only when an agent answers). Either way a call counts as answered only when an agent answers it.
     /// </summary>
-    public IvrAnswerMode IvrAnswer { get; set; } = IvrAnswerMode.EarlyMedia;
+    public IvrAnswerMode IvrAnswer { get; set; } = IvrAnswerMode.Answer;
 
     /// <summary>Record every bridged call as stereo WAV (caller left, agent right).</summary>
     public bool RecordCalls { get; set; } = true;

@@ -79,7 +79,8 @@ public sealed class IvrAnswerAndBindingTests(ITestOutputHelper output)
     [Fact]
     public async Task The_readme_example_sipp_sn_uac_to_12328_completes()
     {
-        await using var host = await EngineHost.StartAsync(output, Answering);
+        await using var host = await EngineHost.StartAsync(output, o => o.IvrAnswer = new SipOptions().IvrAnswer); // the default
+        Assert.Equal(IvrAnswerMode.Answer, host.Calls.Options.IvrAnswer);
         await using var sipp = new ExternalProcess("sipp",
         [
             "-sn", "uac", "-s", "12328", $"{host.Udp.Address}:{S(host.Udp.Port)}", "-m", "1", "-i", "127.0.0.1", "-p", S(FreePort.Both()),

@@ -238,6 +238,7 @@ internal sealed class EngineHost : IAsyncDisposable
                 new() { Extension = Agent2, Password = "s3cret-8002" },
             ],
             WrapUpSeconds = 1,
+            IvrAnswer = Hotline.Telephony.IvrAnswerMode.EarlyMedia, // the scenarios here were written for 183 (IvrAnswerAndBindingTests: Answer)
         };
         configure?.Invoke(options);
         var loggers = LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(output)).SetMinimumLevel(LogLevel.Information));

@@ -59,6 +59,7 @@ public sealed class CtiHost : IAsyncLifetime
             ["Sip:Tcp"] = string.Empty,
             ["Sip:DataDirectory"] = _data,
             ["Sip:RingTimeoutSeconds"] = "120",
+            ["Sip:IvrAnswer"] = "EarlyMedia", // the test phone presses IVR keys in the early dialog
             ["Sip:Extensions:0:Extension"] = Agent1,
             ["Sip:Extensions:0:Password"] = Password1,
             ["Sip:Extensions:1:Extension"] = Agent2,
