@@ -1,3 +1,4 @@
+using Hotline.Analytics;
 using Hotline.Directory;
 using Hotline.Federation;
 using Hotline.Identity;
@@ -26,6 +27,7 @@ public sealed class Program
         builder.AddTicketingModule();
         builder.AddTelephonyModule();
         builder.AddFederationModule();
+        builder.AddAnalyticsModule();
         builder.AddCityComposition();
 
         var app = builder.Build();
@@ -38,6 +40,7 @@ public sealed class Program
         app.MapTelephonyEndpoints();
         app.MapCityEndpoints();
         app.MapFederationEndpoints();
+        app.MapAnalyticsEndpoints();
         app.Run();
     }
 }

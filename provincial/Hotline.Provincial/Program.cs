@@ -1,3 +1,4 @@
+using Hotline.Analytics;
 using Hotline.Directory;
 using Hotline.Federation;
 using Hotline.Identity;
@@ -21,6 +22,7 @@ public sealed class Program
         builder.AddWebModule();
         builder.AddDirectoryModule();
         builder.AddFederationModule();
+        builder.AddAnalyticsModule();
 
         var app = builder.Build();
         app.UseServiceDefaults();
@@ -29,6 +31,7 @@ public sealed class Program
         app.MapWebPages();
         app.MapDirectoryEndpoints();
         app.MapFederationEndpoints();
+        app.MapAnalyticsEndpoints();
         app.Run();
     }
 }
