@@ -12,7 +12,8 @@ internal sealed class LaunchOptions
           --postgres CONN       use PostgreSQL (one database per node) instead of SQLite files
           --rabbitmq URI        use RabbitMQ for the federation bus instead of the HTTP transport
           --configuration CFG   build configuration of the hosts (default Release)
-          --no-build            do not build the hosts (they must already be built)
+          --no-build            do not build and publish the hosts (they must already be published:
+                                dotnet publish federation/Hotline.Launcher/hosts.slnf -c Release)
           --random-ports        any free ports instead of the 5000/5100/5060 ranges
           --only ID[,ID…]       start only these nodes of an already launched data folder (a node joining later)
           --environment ENV     ASPNETCORE_ENVIRONMENT of the children (default Production)

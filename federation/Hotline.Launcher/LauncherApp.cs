@@ -96,7 +96,8 @@ internal static class LauncherApp
         {
             if (!compiler.IsBuilt(projects))
             {
-                await Console.Error.WriteLineAsync($"[launcher] --no-build, but the hosts are not built ({options.Configuration}).");
+                await Console.Error.WriteLineAsync($"[launcher] --no-build, but the hosts are not published ({options.Configuration}): run " +
+                    $"dotnet publish federation/Hotline.Launcher/hosts.slnf -c {options.Configuration}");
                 return 3;
             }
         }

@@ -4,7 +4,7 @@
 APT_PACKAGES=(
   sip-tester baresip twinkle kamailio
   espeak-ng sox
-  chromium
+  chromium fonts-noto-cjk
   postgresql rabbitmq-server
   wrk hyperfine
   curl ca-certificates procps iproute2

@@ -26,23 +26,12 @@ using OpenTelemetry.Trace;
 
 namespace Hotline.ServiceDefaults;
 
-/// <summary>Limits of the anonymous public APIs (rate-limiter policy <c>"public"</c>). Section <c>RateLimiting:Public</c>.</summary>
-public sealed class PublicRateLimitOptions
-{
-    public const string SectionName = "RateLimiting:Public";
-
-    /// <summary>Requests one client IP may make per window.</summary>
-    public int PermitLimit { get; set; } = 60;
-
-    /// <summary>The window length in seconds.</summary>
-    public int WindowSeconds { get; set; } = 60;
-}
-
 /// <summary>The defaults every Hotline process composes first: identity of the node, storage, health, telemetry,
 /// logging, ProblemDetails, OpenAPI, rate limits, localization, forwarded headers, HTTP resilience.</summary>
 public static class ServiceDefaultsExtensions
 {
-    /// <summary>The name of the rate-limiter policy for anonymous public APIs (fixed window per client IP).</summary>
+    /// <summary>The name of the one rate-limiter policy for anonymous public endpoints (sliding window per client address and
+    /// named limit, see <see cref="PublicRateLimits"/>).</summary>
     public const string PublicRateLimitPolicy = "public";
 
     /// <summary>The cultures of the UI: zh-CN (default) and en-US.</summary>
@@ -70,7 +59,8 @@ public static class ServiceDefaultsExtensions
         services.AddHostedService<StartupTaskRunner>();
         services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [HealthTags.Live])
-            .AddCheck<ReadinessHealthCheck>("startup", tags: [HealthTags.Ready]);
+            .AddCheck<ReadinessHealthCheck>("startup", tags: [HealthTags.Ready])
+            .AddCheck<StaticAssetsHealthCheck>("static-assets", tags: [HealthTags.Ready]);
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {
@@ -87,11 +77,16 @@ public static class ServiceDefaultsExtensions
         services.AddPublicRateLimiter(builder.Configuration);
         services.AddLocalization();
         services.Configure<RequestLocalizationOptions>(ConfigureLocalization);
-        services.Configure<ForwardedHeadersOptions>(o =>
+        services.AddOptions<TrustedProxyOptions>()
+            .Bind(builder.Configuration.GetSection(TrustedProxyOptions.SectionName))
+            .Validate(o => o.Invalid().FirstOrDefault() is null, "ForwardedHeaders: a proxy or network is not an IP address or CIDR range.")
+            .ValidateOnStart();
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<TrustedProxyOptions>>((o, trusted) =>
         {
-            // The gateway forwards /{regionCode}/… with the prefix stripped and X-Forwarded-Prefix set; trusted from
-            // loopback only (the default known proxies).
+            // The gateway forwards /{regionCode}/… with the prefix stripped and X-Forwarded-Prefix set. Trusted from
+            // loopback (the defaults) and from the proxies and networks configured for a gateway on another machine.
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedPrefix;
+            trusted.Value.ApplyTo(o);
         });
 
         // Each node has its own data-protection keys (cookies, antiforgery) under its data folder.
@@ -235,32 +230,6 @@ public static class ServiceDefaultsExtensions
         {
             otel.UseOtlpExporter();
         }
-    }
-
-    private static void AddPublicRateLimiter(this IServiceCollection services, IConfiguration configuration)
-    {
-        services.AddOptions<PublicRateLimitOptions>()
-            .Bind(configuration.GetSection(PublicRateLimitOptions.SectionName))
-            .Validate(o => o.PermitLimit > 0, "RateLimiting:Public:PermitLimit must be positive.")
-            .Validate(o => o.WindowSeconds > 0, "RateLimiting:Public:WindowSeconds must be positive.")
-            .ValidateOnStart();
-
-        services.AddRateLimiter(o =>
-        {
-            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.AddPolicy(PublicRateLimitPolicy, context =>
-            {
-                var limits = context.RequestServices.GetRequiredService<IOptionsMonitor<PublicRateLimitOptions>>().CurrentValue;
-                var client = context.Connection.RemoteIpAddress ?? IPAddress.None;
-                return RateLimitPartition.GetFixedWindowLimiter(client.ToString(), _ => new FixedWindowRateLimiterOptions
-                {
-                    PermitLimit = limits.PermitLimit,
-                    Window = TimeSpan.FromSeconds(limits.WindowSeconds),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                });
-            });
-        });
     }
 
     private static void AddServiceDiscoveryFreeResilience(this IServiceCollection services)

@@ -82,13 +82,6 @@ public static class TicketingModule
         services.AddHostedService(sp => sp.GetRequiredService<DeadlineMonitor>());
 
         services.AddHealthChecks().AddDbContextCheck<TicketingDbContext>("ticketing", tags: [HealthTags.Ready]);
-        services.AddRateLimiter(o => o.AddPolicy(TicketingEndpoints.PublicRateLimitPolicy, http =>
-        {
-            var permits = http.RequestServices.GetRequiredService<IOptions<TicketingOptions>>().Value.PublicPermitsPerMinute;
-            return RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = permits, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
-        }));
-        services.Configure<RateLimiterOptions>(o => o.RejectionStatusCode = StatusCodes.Status429TooManyRequests);
         services.AddNavLink(new NavLink("/staff/cases", "工单", "Cases", Order: 20,
             Roles: [HotlineRoles.Agent, HotlineRoles.TeamLead, HotlineRoles.QualityInspector, HotlineRoles.Handler, HotlineRoles.Reviewer,
                 HotlineRoles.Administrator, HotlineRoles.Officer, HotlineRoles.Analyst]));

@@ -7,17 +7,13 @@ public sealed class TicketingOptions
 {
     public const string SectionName = "Ticketing";
 
-    /// <summary>Public case creations allowed per client address per minute (anonymous API rate limit).</summary>
-    [Range(1, 1_000_000)]
-    public int PublicPermitsPerMinute { get; set; } = 30;
-
     /// <summary>Look for duplicates among cases accepted within this many days.</summary>
     [Range(1, 3650)]
     public int DuplicateWindowDays { get; set; } = 30;
 
     /// <summary>Scores at or above this are shown as likely duplicates.</summary>
     [Range(0.0, 1.0)]
-    public double DuplicateThreshold { get; set; } = 0.45;
+    public double DuplicateThreshold { get; set; } = 0.30;
 
     /// <summary>How often the deadline monitor looks for cases to 催办/督办.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]

@@ -15,7 +15,6 @@ namespace Hotline.Browser.Tests;
 public class MunicipalSite : IAsyncLifetime
 {
     public const string DemoPassword = "Browser-Passw0rd-7";
-    public const string ChromiumPath = "/usr/bin/chromium";
 
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "hotline-browser-tests", Guid.NewGuid().ToString("N"));
     private Factory? _factory;
@@ -33,14 +32,8 @@ public class MunicipalSite : IAsyncLifetime
         var addresses = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!;
         BaseAddress = new Uri(addresses.Addresses.First());
 
-        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
-        });
+        Browser = await Chromium.LaunchAsync(_playwright);
     }
 
     public async Task DisposeAsync()

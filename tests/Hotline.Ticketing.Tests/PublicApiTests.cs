@@ -184,18 +184,32 @@ public sealed partial class PublicApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_public_api_is_rate_limited_per_address()
+    public async Task The_public_api_is_rate_limited_per_address_with_retry_after_and_staff_are_not()
     {
-        await using var host = await TicketingHost.StartAsync(settings: new() { ["Ticketing:PublicPermitsPerMinute"] = "3" });
+        await using var host = await TicketingHost.StartAsync(settings: new() { ["RateLimiting:Public:Endpoints:case-filing:PermitLimit"] = "3" });
         var client = host.Anonymous();
-        var statuses = new List<HttpStatusCode>();
+        var responses = new List<HttpResponseMessage>();
         for (var i = 0; i < 5; i++)
         {
-            statuses.Add((await client.PostJson("/api/v1/cases", Complaint())).StatusCode);
+            responses.Add(await client.PostJson("/api/v1/cases", Complaint()));
         }
 
-        Assert.Equal(3, statuses.Count(s => s == HttpStatusCode.Created));
-        Assert.Equal(2, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
+        Assert.Equal(3, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
+        var refused = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+        Assert.Equal(2, refused.Count);
+        foreach (var response in refused)
+        {
+            Assert.True(response.Headers.RetryAfter?.Delta is { TotalSeconds: >= 1 and <= 60 }, $"Retry-After: {response.Headers.RetryAfter}");
+            var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal(429, problem.GetProperty("status").GetInt32());
+            Assert.Equal("rate_limited", problem.GetProperty("code").GetString());
+        }
+
+        // Staff filing for callers are not the public: not limited by the citizens' budget.
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.Created, (await host.As("agent1", "agent").PostJson("/api/v1/cases", Complaint())).StatusCode);
+        }
     }
 
     private async Task AssertNothingStoredAsync()

@@ -6,8 +6,11 @@ using System.Text;
 namespace Hotline.Launcher.Running;
 
 /// <summary>
-/// Builds the three node hosts and the gateway once (<c>hosts.slnf</c>), and skips the build when nothing under the
-/// source folders changed since the last successful build (a fingerprint of paths, sizes and times).
+/// Publishes the three node hosts and the gateway once (<c>dotnet publish hosts.slnf</c>), and skips it when nothing
+/// under the source folders changed since the last successful publish (a fingerprint of paths, sizes and times).
+/// Nodes run from the publish folder, as an installation does: its <c>wwwroot</c> holds every stylesheet, script and
+/// library of the Razor class libraries, which a plain build output only points at (through a manifest that ASP.NET
+/// Core reads in Development alone).
 /// </summary>
 internal sealed class HostCompiler(string repositoryRoot, string configuration)
 {
@@ -18,14 +21,16 @@ internal sealed class HostCompiler(string repositoryRoot, string configuration)
     private string StampFile => Path.Combine(repositoryRoot, "federation", "Hotline.Launcher", "obj",
         $"hosts-{configuration}.stamp");
 
-    /// <summary>The built entry assembly of a host project folder such as <c>municipal/Hotline.Municipal</c>.</summary>
+    /// <summary>The published entry assembly of a host project folder such as <c>municipal/Hotline.Municipal</c>.</summary>
     public string AssemblyOf(string project)
     {
         var name = Path.GetFileName(project);
-        return Path.Combine(repositoryRoot, project, "bin", configuration, "net10.0", name + ".dll");
+        return Path.Combine(repositoryRoot, project, "bin", configuration, "net10.0", "publish", name + ".dll");
     }
 
-    public bool IsBuilt(IEnumerable<string> projects) => projects.All(p => File.Exists(AssemblyOf(p)));
+    /// <summary>True when every host is published: its assembly and its static-asset manifest are in the publish folder.</summary>
+    public bool IsBuilt(IEnumerable<string> projects) => projects.All(p =>
+        File.Exists(AssemblyOf(p)) && File.Exists(Path.ChangeExtension(AssemblyOf(p), ".staticwebassets.endpoints.json")));
 
     /// <summary>Builds unless up to date. Returns false (after printing the build output) when the build fails.</summary>
     public async Task<bool> BuildAsync(IReadOnlyCollection<string> projects, CancellationToken cancellationToken)
@@ -33,11 +38,11 @@ internal sealed class HostCompiler(string repositoryRoot, string configuration)
         var fingerprint = Fingerprint();
         if (IsBuilt(projects) && File.Exists(StampFile) && await File.ReadAllTextAsync(StampFile, cancellationToken) == fingerprint)
         {
-            Console.WriteLine("[launcher] hosts are up to date, skipping the build.");
+            Console.WriteLine("[launcher] hosts are up to date, skipping the publish.");
             return true;
         }
 
-        Console.WriteLine($"[launcher] building the hosts ({configuration})…");
+        Console.WriteLine($"[launcher] building and publishing the hosts ({configuration})…");
         var watch = Stopwatch.StartNew();
         var info = new ProcessStartInfo(DotNet.Path)
         {
@@ -46,26 +51,26 @@ internal sealed class HostCompiler(string repositoryRoot, string configuration)
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "build", Path.Combine("federation", "Hotline.Launcher", "hosts.slnf"), "-c", configuration,
+        foreach (var arg in new[] { "publish", Path.Combine("federation", "Hotline.Launcher", "hosts.slnf"), "-c", configuration,
                      "-nologo", "-clp:ErrorsOnly", "-v:q" })
         {
             info.ArgumentList.Add(arg);
         }
 
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet build did not start.");
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet publish did not start.");
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken);
         if (process.ExitCode != 0)
         {
-            await Console.Error.WriteLineAsync($"[launcher] the build failed (exit code {process.ExitCode}):");
+            await Console.Error.WriteLineAsync($"[launcher] the publish failed (exit code {process.ExitCode}):");
             await Console.Error.WriteLineAsync(await stdout + await stderr);
             return false;
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(StampFile)!);
         await File.WriteAllTextAsync(StampFile, Fingerprint(), cancellationToken);
-        Console.WriteLine($"[launcher] built in {watch.Elapsed.TotalSeconds:F1} s.");
+        Console.WriteLine($"[launcher] published in {watch.Elapsed.TotalSeconds:F1} s.");
         return true;
     }
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Hotline.ServiceDefaults;
 using Hotline.SharedKernel;
 using Hotline.Ticketing.Cases;
 using Hotline.Ticketing.Cases.Accept;
@@ -20,20 +21,18 @@ namespace Hotline.Ticketing.Api;
 /// <summary>HTTP face of the module: the public case API (CONTRACTS.md) and the staff API.</summary>
 internal static class TicketingEndpoints
 {
-    public const string PublicRateLimitPolicy = "ticketing-public";
-
     public static void Map(IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1").WithTags("Ticketing");
 
-        api.MapPost("/cases", CreatePublicAsync).AllowAnonymous().RequireRateLimiting(PublicRateLimitPolicy)
+        api.MapPost("/cases", CreatePublicAsync).AllowAnonymous().RequirePublicRateLimit(PublicRateLimits.CaseFiling)
             .WithName("CreateCase").WithSummary("Citizen submits a case (web/app); returns its number and query code.")
             .Produces(StatusCodes.Status201Created).ProducesValidationProblem();
-        api.MapGet("/cases/{caseNumber}", GetAsync).AllowAnonymous()
+        api.MapGet("/cases/{caseNumber}", GetAsync).AllowAnonymous().RequirePublicRateLimit(PublicRateLimits.CaseQuery)
             .WithName("GetCase").WithSummary("With ?queryCode=: the citizen's view (anonymous). Without: the staff view (authorized).")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapPost("/cases/{caseNumber}/attachments", AttachAsync).AllowAnonymous().RequireRateLimiting(PublicRateLimitPolicy)
+        api.MapPost("/cases/{caseNumber}/attachments", AttachAsync).AllowAnonymous().RequirePublicRateLimit(PublicRateLimits.CaseFiling)
             .DisableAntiforgery()
             .WithName("AddCaseAttachment")
             .WithSummary("Attach a file (multipart field 'file'): the citizen with ?queryCode=, or staff. jpeg, png, pdf, wav, mp3, mp4; size-limited.");

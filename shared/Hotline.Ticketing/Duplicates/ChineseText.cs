@@ -21,7 +21,22 @@ internal static partial class ChineseText
         "还", "又", "但", "而", "并", "时", "后", "前", "中", "里", "个", "吗", "呢", "吧", "啊", "该", "其",
     ];
 
-    /// <summary>The distinct meaningful words of a text, in first-seen order.</summary>
+    /// <summary>
+    /// Words that name the same thing in citizens' own words, folded to one form before comparing: the colloquial and the
+    /// official names of a vehicle (的士, 出租汽车 → 出租车), and everyday synonyms of the incidents the hotline hears.
+    /// </summary>
+    private static readonly Dictionary<string, string> Synonyms = new(StringComparer.Ordinal)
+    {
+        ["的士"] = "出租车", ["出租汽车"] = "出租车", ["计程车"] = "出租车", ["打车"] = "出租车",
+        ["网络预约出租汽车"] = "网约车", ["长途客车"] = "大巴", ["长途大巴"] = "大巴", ["客船"] = "船", ["船班"] = "船",
+        ["轮渡"] = "船", ["港口"] = "码头", ["晚点"] = "延误", ["退还"] = "退", ["退回"] = "退", ["退款"] = "退",
+        ["自动扶梯"] = "扶梯", ["电梯"] = "扶梯", ["候车区"] = "排队区", ["上客区"] = "排队区", ["混乱"] = "乱",
+        ["绕远路"] = "绕路", ["绕道"] = "绕路", ["拒绝载客"] = "拒载", ["车费"] = "费用", ["收费"] = "费用",
+        ["塌"] = "塌陷", ["坑"] = "坑洼", ["大坑"] = "坑洼", ["急停"] = "停运", ["停止运行"] = "停运", ["停止"] = "停运",
+        ["预付款"] = "预付", ["晚"] = "延误", ["秩序"] = "乱",
+    };
+
+    /// <summary>The distinct meaningful words of a text (synonyms folded), in first-seen order.</summary>
     public static string[] Tokenize(string? text)
     {
         if (string.IsNullOrWhiteSpace(text))
@@ -42,6 +57,7 @@ internal static partial class ChineseText
                 continue;
             }
 
+            t = Synonyms.GetValueOrDefault(t, t);
             if (seen.Add(t))
             {
                 result.Add(t);
@@ -52,7 +68,7 @@ internal static partial class ChineseText
         return [.. result];
     }
 
-    /// <summary>Plates (粤B12345, 粤B·D12345), bus routes (23路) and the normalized enterprise name.</summary>
+    /// <summary>Plates (粤B12345, 粤B·D12345), bus routes (23路), metro lines (5号线) and the normalized enterprise name.</summary>
     public static string[] Entities(string? text, string? enterprise)
     {
         var set = new HashSet<string>(StringComparer.Ordinal);
@@ -66,6 +82,11 @@ internal static partial class ChineseText
             foreach (Match m in Route().Matches(text))
             {
                 set.Add("route:" + m.Groups[1].Value);
+            }
+
+            foreach (Match m in MetroLine().Matches(text))
+            {
+                set.Add("line:" + m.Groups[1].Value);
             }
         }
 
@@ -108,4 +129,7 @@ internal static partial class ChineseText
 
     [GeneratedRegex("(?<![0-9])([0-9]{1,3}[A-Z]?)路")]
     private static partial Regex Route();
+
+    [GeneratedRegex("(?<![0-9])([0-9]{1,2})号线")]
+    private static partial Regex MetroLine();
 }

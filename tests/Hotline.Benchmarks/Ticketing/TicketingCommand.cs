@@ -162,12 +162,13 @@ public static class TicketingCommand
             ["Node:Tier"] = "Municipal",
             ["Node:Parent"] = "440000",
             ["Storage:DataDirectory"] = data,
-            ["Ticketing:PublicPermitsPerMinute"] = "1000000",
+            ["RateLimiting:Public:Endpoints:case-filing:PermitLimit"] = "1000000",
         });
         builder.AddNodeOptions();
         builder.Services.AddAuthentication();
         builder.Services.AddAuthorizationBuilder().AddPolicy(HotlinePolicies.Staff, p => p.RequireAuthenticatedUser());
         builder.Services.AddProblemDetails();
+        builder.Services.AddPublicRateLimiter(builder.Configuration);
         builder.AddTicketingModule();
         var app = builder.Build();
         app.UseAuthentication();

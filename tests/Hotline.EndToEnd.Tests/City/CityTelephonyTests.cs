@@ -9,7 +9,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Hotline.EndToEnd.Tests.Federation;
-using Hotline.EndToEnd.Tests.Infrastructure;
+using Hotline.Testing;
 
 namespace Hotline.EndToEnd.Tests.City;
 
@@ -68,7 +68,7 @@ public sealed partial class CityTelephonyTests(FederationFixture fixture)
         Assert.DoesNotContain((await fixture.GetJsonAsync(new Uri(CityUrl, "/api/v1/cti/agents"), token)).AsArray(), a => a!["state"]!.GetValue<string>() == "ready");
 
         var caller = "139" + Random.Shared.Next(10_000_000, 99_999_999).ToString(CultureInfo.InvariantCulture);
-        var (exitCode, log) = await SippAsync(SipAddress, "voicemail-call.xml", TimeSpan.FromSeconds(90),
+        var (exitCode, log) = await Sipp.CallAsync(SipAddress, Path.Combine(AppContext.BaseDirectory, "City", "Scenarios", "voicemail-call.xml"), TimeSpan.FromSeconds(90),
             "-key", "caller", caller, "-key", "digit", OverflowDigit);
         Assert.True(exitCode == 0, $"SIPp failed ({exitCode}):\n{log}");
 
@@ -157,53 +157,6 @@ public sealed partial class CityTelephonyTests(FederationFixture fixture)
         }
 
         return env;
-    }
-
-    private static async Task<(int ExitCode, string Log)> SippAsync(string target, string scenario, TimeSpan timeout, params string[] extra)
-    {
-        var work = System.IO.Directory.CreateTempSubdirectory("hotline-e2e-sipp-");
-        var info = new ProcessStartInfo("sipp")
-        {
-            WorkingDirectory = work.FullName,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[]
-                 {
-                     target, "-sf", Path.Combine(AppContext.BaseDirectory, "City", "Scenarios", scenario), "-m", "1", "-l", "1",
-                     "-t", "u1", "-i", "127.0.0.1", "-p", FreeUdpPort().ToString(CultureInfo.InvariantCulture),
-                     "-mp", FreeUdpPort().ToString(CultureInfo.InvariantCulture), "-timeout", $"{(int)timeout.TotalSeconds}s",
-                     "-timeout_error", "-nostdin", "-trace_err", "-buff_size", "4194304",
-                 }.Concat(extra))
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("sipp did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(timeout + TimeSpan.FromSeconds(15));
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill();
-            await process.WaitForExitAsync();
-        }
-
-        var logs = string.Join("\n", work.GetFiles("*.log").Select(f => f.Name + ":\n" + File.ReadAllText(f.FullName)));
-        work.Delete(recursive: true);
-        return (process.ExitCode, await stdout + "\n" + await stderr + "\n" + logs);
-    }
-
-    private static int FreeUdpPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
     /// <summary>A cookie session of a demo user, signed in through the login form (antiforgery included).</summary>

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Hotline.Federation.Detail.V1;
-using Hotline.EndToEnd.Tests.Infrastructure;
+using Hotline.Testing;
 
 namespace Hotline.EndToEnd.Tests.Federation;
 

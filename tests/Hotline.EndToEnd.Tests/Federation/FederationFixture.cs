@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Hotline.EndToEnd.Tests.Infrastructure;
+using Hotline.Testing;
 
 namespace Hotline.EndToEnd.Tests.Federation;
 

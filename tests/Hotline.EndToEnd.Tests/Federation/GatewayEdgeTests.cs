@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Hotline.EndToEnd.Tests.Infrastructure;
+using Hotline.Testing;
 
 namespace Hotline.EndToEnd.Tests.Federation;
 

@@ -1,4 +1,4 @@
-using Hotline.EndToEnd.Tests.Infrastructure;
+using Hotline.Testing;
 
 namespace Hotline.EndToEnd.Tests.Federation;
 

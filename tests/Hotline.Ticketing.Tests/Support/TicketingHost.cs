@@ -60,7 +60,7 @@ public sealed class TicketingHost : IAsyncDisposable
             ["Node:Tier"] = "Municipal",
             ["Node:Parent"] = "440000",
             ["Ticketing:RunDeadlineMonitor"] = "false",
-            ["Ticketing:PublicPermitsPerMinute"] = "100000",
+            ["RateLimiting:Public:Endpoints:case-filing:PermitLimit"] = "100000",
         };
         if (postgres)
         {
@@ -105,14 +105,15 @@ public sealed class TicketingHost : IAsyncDisposable
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(HotlinePolicies.Staff, p => p.RequireAuthenticatedUser());
         builder.Services.AddProblemDetails();
+        builder.Services.AddPublicRateLimiter(builder.Configuration);
         builder.AddTicketingModule();
         compose?.Invoke(builder);
 
         var app = builder.Build();
         app.UseRequestLocalization(o => o.SetDefaultCulture("zh-CN").AddSupportedCultures("zh-CN", "en-US").AddSupportedUICultures("zh-CN", "en-US"));
-        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.UseAntiforgery();
         app.MapTicketingEndpoints();
         map?.Invoke(app);

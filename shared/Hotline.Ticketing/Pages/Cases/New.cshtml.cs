@@ -1,4 +1,4 @@
-using Hotline.Ticketing.Api;
+using Hotline.ServiceDefaults;
 using Hotline.Ticketing.Cases;
 using Hotline.Ticketing.Cases.Accept;
 using Hotline.Ticketing.Domain;
@@ -11,7 +11,8 @@ namespace Hotline.Ticketing.Pages.Cases;
 
 /// <summary>The citizen's case form (网上投诉/咨询): works without JavaScript; the same validation as the public API.</summary>
 [AllowAnonymous]
-[EnableRateLimiting(TicketingEndpoints.PublicRateLimitPolicy)]
+[EnableRateLimiting(ServiceDefaultsExtensions.PublicRateLimitPolicy)]
+[PublicRateLimit(PublicRateLimits.CaseFiling)]
 internal sealed class NewModel(AcceptCaseHandler handler) : PageModel
 {
     [BindProperty] public string Type { get; set; } = "complaint";

@@ -1,12 +1,16 @@
+using Hotline.ServiceDefaults;
 using Hotline.Ticketing.Cases.Get;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace Hotline.Ticketing.Pages.Cases;
 
 /// <summary>The citizen's progress query (办理进度查询) by case number and query code; personal data masked.</summary>
 [AllowAnonymous]
+[EnableRateLimiting(ServiceDefaultsExtensions.PublicRateLimitPolicy)]
+[PublicRateLimit(PublicRateLimits.CaseQuery)]
 internal sealed class QueryModel(CaseQueries queries) : PageModel
 {
     [BindProperty(SupportsGet = true)] public string? CaseNumber { get; set; }

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace Hotline.EndToEnd.Tests.Infrastructure;
+namespace Hotline.Testing;
 
 /// <summary>
 /// The launcher as a real process (<c>dotnet Hotline.Launcher.dll --no-build --random-ports …</c>) with a temp data

@@ -1,4 +1,4 @@
-namespace Hotline.EndToEnd.Tests.Infrastructure;
+namespace Hotline.Testing;
 
 /// <summary>Paths of the repository and of the built launcher (same configuration as these tests).</summary>
 public static class Repository

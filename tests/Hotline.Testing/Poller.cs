@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Hotline.EndToEnd.Tests.Infrastructure;
+namespace Hotline.Testing;
 
 /// <summary>Waits for an eventually consistent result: polls until the probe succeeds or the timeout passes.</summary>
 public static class Poller

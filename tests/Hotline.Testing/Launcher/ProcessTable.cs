@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Hotline.EndToEnd.Tests.Infrastructure;
+namespace Hotline.Testing;
 
 /// <summary>Reads /proc: which processes are alive, and whose parent is whom.</summary>
 public static class ProcessTable
