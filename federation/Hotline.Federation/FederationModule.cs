@@ -76,10 +76,6 @@ public static class FederationModule
         services.TryAddSingleton(TimeProvider.System);
         services.AddModuleDbContext<FederationDbContext>("federation", o => o.AddInterceptors(SqliteTuning.Instance));
         services.AddSingleton<NextHopSender>();
-        services.AddScoped<ReportingApplier>();
-        services.AddScoped<CityInboundApplier>();
-        services.AddScoped<FeedbackApplier>();
-        services.AddSingleton<IFederationApplier, FederationApplier>();
         services.AddScoped<AssignmentWorkflow>();
         services.AddSingleton<IAssignmentWorkflow, ScopedAssignmentWorkflow>();
         services.AddSingleton<AssignmentNumbers>();
@@ -94,16 +90,8 @@ public static class FederationModule
         services.AddAntiforgery();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, FederationAuthorizationResultHandler>();
         builder.AddCaseDetail();
-        if (node.Tier == NodeTier.Municipal)
-        {
-            // Tests may register their own ICityCases first; the host's city uses the ticketing module.
-            // Null (no case module) when the host has not composed the ticketing module: the relay then idles.
-            services.TryAddScoped<ICityCases>(sp => sp.GetService<Ticketing.ICaseIntake>() is { } intake
-                ? new TicketingCityCases(intake, sp.GetRequiredService<Ticketing.ICaseFeed>(),
-                    sp.GetRequiredService<Ticketing.ICaseSupervision>(), sp.GetService<Ticketing.ICaseTransferSource>())
-                : null!);
-        }
-
+        // The city's cases (ICityCases, ICityCaseDetails, ICityFeedSignal) come from the host that composes a case
+        // module (municipal/…/Composition); without them the relay idles and cases for this node are dead-lettered.
         if (federation.RunRelay ?? node.Tier == NodeTier.Municipal)
         {
             services.AddHostedService<CaseFeedRelay>();
@@ -163,7 +151,9 @@ public static class FederationModule
             opts.AddSagaType<AssignmentSaga>("assignment_sagas");
 
             opts.Discovery.DisableConventionalDiscovery()
-                .IncludeType<FederationMessageHandler>()
+                .IncludeType<ReportingHandler>()
+                .IncludeType<CityInboundHandler>()
+                .IncludeType<FeedbackHandler>()
                 .IncludeType<NodeHeartbeatHandler>()
                 .IncludeType<DailyStatsRolledUpHandler>()
                 .IncludeType<AssignmentSaga>();

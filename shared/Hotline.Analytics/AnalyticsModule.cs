@@ -4,6 +4,7 @@ using Hotline.Analytics.Ranking;
 using Hotline.Analytics.Rollups;
 using Hotline.Analytics.Stats;
 using Hotline.ServiceDefaults;
+using Hotline.SharedKernel;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;

@@ -17,7 +17,7 @@ public static class ResultHttp
     public static IResult ToHttpResult<T>(this Result<T> result, Func<T, IResult> onSuccess)
     {
         ArgumentNullException.ThrowIfNull(onSuccess);
-        return result.Match(onSuccess, ToProblem);
+        return result.Match(onSuccess, e => e.ToProblem());
     }
 
     /// <summary>The HTTP status of an error kind.</summary>
@@ -27,28 +27,36 @@ public static class ResultHttp
         ErrorKind.NotFound => StatusCodes.Status404NotFound,
         ErrorKind.Conflict => StatusCodes.Status409Conflict,
         ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
+        ErrorKind.Unavailable => StatusCodes.Status502BadGateway,
         _ => StatusCodes.Status500InternalServerError,
     };
 
-    /// <summary>An <see cref="Error"/> as ProblemDetails with its machine code in the <c>code</c> member.</summary>
-    public static IResult ToProblem(this Error error)
+    /// <summary>
+    /// An <see cref="Error"/> as ProblemDetails: <c>title</c> names the kind, <c>detail</c> is the message, the machine
+    /// code is in the <c>code</c> member, and <paramref name="extensions"/> (e.g. the case number) are added beside it.
+    /// </summary>
+    public static IResult ToProblem(this Error error, IReadOnlyDictionary<string, object?>? extensions = null)
     {
         ArgumentNullException.ThrowIfNull(error);
-        var extensions = new Dictionary<string, object?> { ["code"] = error.Code };
+        var members = new Dictionary<string, object?> { ["code"] = error.Code };
+        foreach (var (key, value) in extensions ?? new Dictionary<string, object?>())
+        {
+            members[key] = value;
+        }
         if (error.Fields is { Count: > 0 } fields)
         {
             return TypedResults.ValidationProblem(
                 fields.ToDictionary(f => f.Key, f => f.Value),
                 detail: error.Message,
                 type: "https://tools.ietf.org/html/rfc9110#section-15.5.1",
-                extensions: extensions);
+                extensions: members);
         }
 
         return TypedResults.Problem(
             detail: error.Message,
             statusCode: error.Kind.StatusCode(),
             title: Title(error.Kind),
-            extensions: extensions);
+            extensions: members);
     }
 
     private static string Title(ErrorKind kind) => kind switch
@@ -57,6 +65,7 @@ public static class ResultHttp
         ErrorKind.NotFound => "Not found",
         ErrorKind.Conflict => "Conflict",
         ErrorKind.Forbidden => "Forbidden",
+        ErrorKind.Unavailable => "Upstream unavailable",
         _ => "Error",
     };
 }

@@ -11,6 +11,8 @@ public enum ErrorKind
     Conflict,
     /// <summary>The caller may not do this (403).</summary>
     Forbidden,
+    /// <summary>Another node or service this one depends on did not answer (502).</summary>
+    Unavailable,
 }
 
 /// <summary>An expected failure: a stable machine code, a human message, and per-field details for validation.</summary>
@@ -23,6 +25,8 @@ public sealed record Error(ErrorKind Kind, string Code, string Message, IReadOnl
     public static Error Forbidden(string code, string message) => new(ErrorKind.Forbidden, code, message);
 
     public static Error Invalid(string code, string message) => new(ErrorKind.Invalid, code, message);
+
+    public static Error Unavailable(string code, string message) => new(ErrorKind.Unavailable, code, message);
 
     /// <summary>A validation failure naming each bad field.</summary>
     public static Error Validation(IReadOnlyDictionary<string, string[]> fields) =>

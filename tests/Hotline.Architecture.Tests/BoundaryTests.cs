@@ -87,6 +87,16 @@ public sealed class BoundaryTests
         AssertNoReference(assembly, Modules.Hosts);
     }
 
+    [Fact]
+    public void Federation_reaches_a_citys_cases_only_through_its_CityCases_face()
+    {
+        // The ticketing adapters live where ticketing and federation are composed (municipal/…/Composition, ADR-012).
+        var federation = Modules.Load("Hotline.Federation");
+        AssertPassed(Types.InAssembly(federation).ShouldNot().HaveDependencyOnAny(Modules.Ticketing, Modules.Telephony).GetResult(),
+            "Hotline.Federation must not use the case or call modules");
+        AssertNoReference(federation, [Modules.Ticketing, Modules.Telephony]);
+    }
+
     [Theory]
     [InlineData("Hotline.Municipal")]
     [InlineData("Hotline.Provincial")]

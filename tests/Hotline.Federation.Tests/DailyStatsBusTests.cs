@@ -96,9 +96,13 @@ public sealed class DailyStatsBusTests : IAsyncLifetime
         _facts.Add(Fact("440300-20261009-000001", "help", "accepted", accepted, null));
         await Poller.UntilAsync(() => TotalAsync("440000", "2026-10-09", "type"), t => t.Count == 1, TimeSpan.FromSeconds(30), "深圳's own day");
 
+        var province = await TotalAsync("440000", "2026-10-09", "node");
+        Assert.Equal(1, province.Count);
+        Assert.Equal(["440300"], province.Keys);
         var jiangsu = await Node("440000").Client.SendAsync(Get("440000", "/api/v1/stats/cases?from=2026-10-09&to=2026-10-09&groupBy=type&node=320100"));
         Assert.Equal(System.Net.HttpStatusCode.Forbidden, jiangsu.StatusCode);
-        var national = await TotalAsync(NodeOptions.NationalId, "2026-10-09", "node");
+        var national = await Poller.UntilAsync(() => TotalAsync(NodeOptions.NationalId, "2026-10-09", "node"), t => t.Count >= 1,
+            TimeSpan.FromSeconds(30), "深圳's day at the ministry");
         Assert.Equal(1, national.Count);
         Assert.DoesNotContain("320100", national.Keys);
     }

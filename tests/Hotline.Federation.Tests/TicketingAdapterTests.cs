@@ -1,4 +1,5 @@
 using Hotline.Federation.CityCases;
+using Hotline.Municipal.Composition;
 using Hotline.Federation.Persistence;
 using Hotline.SharedKernel;
 using Hotline.Ticketing;
@@ -7,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Hotline.Federation.Tests;
 
-/// <summary>The city adapter over the ticketing module: 催办/督办/通报 into <see cref="ICaseSupervision"/>, 转办 content from <see cref="ICaseTransferSource"/>.</summary>
+/// <summary>The city adapter over the ticketing module (municipal/…/Composition): 催办/督办/通报 into <see cref="ICaseSupervision"/>, 转办 content from <see cref="ICaseTransferSource"/>.</summary>
 public sealed class TicketingAdapterTests : IDisposable
 {
     private static readonly DateTimeOffset At = new(2026, 11, 25, 9, 0, 0, TimeSpan.FromHours(8));
@@ -91,6 +92,22 @@ public sealed class TicketingAdapterTests : IDisposable
         Assert.Empty(_ticketing.PackagesRead);
     }
 
+    [Fact]
+    public void Feed_events_and_statuses_map_to_typed_members()
+    {
+        var summary = new Ticketing.CaseSummary("440100-20261125-000002", CaseType.Complaint, null, CaseChannel.Phone, CaseStatusNames.Closed,
+            "139****5678", "出租车绕路", At, At.AddDays(5), false, null);
+        var closed = TicketingCityCases.Map(new CaseFeedEntry(2, summary.CaseNumber, Ticketing.CaseFeedEvents.StatusChanged, At, summary, "已退款", null));
+        Assert.Equal((CityFeedEvent.StatusChanged, CityCaseOutcome.Resolved, "statusChanged"), (closed.Event, closed.Outcome, closed.EventName));
+        var returned = TicketingCityCases.Map(new CaseFeedEntry(3, summary.CaseNumber, Ticketing.CaseFeedEvents.StatusChanged, At,
+            summary with { Status = CaseStatusNames.Returned }, "非本市管辖", null));
+        Assert.Equal(CityCaseOutcome.Returned, returned.Outcome);
+        var urged = TicketingCityCases.Map(new CaseFeedEntry(4, summary.CaseNumber, Ticketing.CaseFeedEvents.Urged, At,
+            summary with { Status = "handling" }, null, null));
+        Assert.Equal((CityFeedEvent.Other, CityCaseOutcome.Open, "urged"), (urged.Event, urged.Outcome, urged.EventName));
+        Assert.Null(urged.Transfer);
+    }
+
     private sealed class StubTicketing : ICaseIntake, ICaseFeed, ICaseSupervision, ICaseTransferSource
     {
         public List<SupervisionNotice> Notices { get; } = [];
@@ -107,7 +124,10 @@ public sealed class TicketingAdapterTests : IDisposable
             var summary = new Ticketing.CaseSummary("440100-20261125-000001", CaseType.Complaint, null, CaseChannel.Phone, "transferredOut",
                 "139****5678", "南京南站出租车拒载", At, At.AddDays(5), false, null);
             IReadOnlyList<CaseFeedEntry> entries = position > 0 ? [] :
-                [new CaseFeedEntry(1, summary.CaseNumber, Ticketing.CaseFeedEvents.TransferredOut, At, summary, "320100|事发地在南京市", null)];
+                [new CaseFeedEntry(1, summary.CaseNumber, Ticketing.CaseFeedEvents.TransferredOut, At, summary, "事发地在南京市", null)
+                {
+                    Transfer = new TransferTarget("320100", "事发地在南京市"),
+                }];
             return Task.FromResult(entries);
         }
 

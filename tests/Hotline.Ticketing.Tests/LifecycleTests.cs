@@ -55,7 +55,7 @@ public sealed class LifecycleTests(ITestOutputHelper output) : IAsyncLifetime
         // Refused transition: 409 ProblemDetails, state untouched.
         var refused = await agent.PostJson($"/api/v1/cases/{number}/actions/dispatch", new { unit = "x" });
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
-        Assert.Equal("transition.refused", (await refused.Json()).GetProperty("title").GetString());
+        Assert.Equal("transition.refused", (await refused.Json()).GetProperty("code").GetString());
 
         await using var scope = _host.Scope();
         var feed = await scope.ServiceProvider.GetRequiredService<ICaseFeed>().ReadAfterAsync(0, 100, CancellationToken.None);
@@ -167,14 +167,15 @@ public sealed class LifecycleTests(ITestOutputHelper output) : IAsyncLifetime
         await using var scope = _host.Scope();
         var feed = await scope.ServiceProvider.GetRequiredService<ICaseFeed>().ReadAfterAsync(0, 100, CancellationToken.None);
         var entry = Assert.Single(feed, f => f.EventType == "transferredOut");
-        Assert.Equal("440100|属广州市管辖", entry.Comment);
+        Assert.Equal(new TransferTarget("440100", "属广州市管辖"), entry.Transfer);
+        Assert.Equal("属广州市管辖", entry.Comment);
 
         var intake = scope.ServiceProvider.GetRequiredService<ICaseIntake>();
         var feedback = new ExternalFeedback("fb-1", number, "440100", "resolved", "已处理并答复市民。", _host.Clock.GetUtcNow());
         Assert.True((await intake.RecordExternalFeedbackAsync(feedback, CancellationToken.None)).IsSuccess);
         Assert.True((await intake.RecordExternalFeedbackAsync(feedback, CancellationToken.None)).IsSuccess);
         var view = await _host.As("agent1", "agent").GetFromJsonAsync<JsonElement>($"/api/v1/cases/{number}");
-        Assert.Equal("closed", view.GetProperty("status").GetString());
+        Assert.Equal(CaseStatusNames.Closed, view.GetProperty("status").GetString());
         Assert.Single(view.GetProperty("timeline").EnumerateArray(), t => t.GetProperty("kind").GetString() == "feedback.resolved");
         var unknown = await intake.RecordExternalFeedbackAsync(feedback with { FeedbackId = "fb-2", CaseNumber = "440300-20200101-000001" }, CancellationToken.None);
         Assert.Equal(Hotline.SharedKernel.ErrorKind.NotFound, unknown.Error!.Kind);

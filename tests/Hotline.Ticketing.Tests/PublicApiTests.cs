@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Hotline.Ticketing.Tests;
 
-/// <summary>The public case API contract (CONTRACTS.md): 201 / 400 naming each field and storing nothing / 404.</summary>
+/// <summary>The public case API contract (docs/architecture.md, "Outside interfaces"): 201 / 400 naming each field and storing nothing / 404.</summary>
 public sealed partial class PublicApiTests : IAsyncLifetime
 {
     private TicketingHost _host = null!;

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Hotline.Federation.Persistence;
 using Hotline.Federation.Routing;
+using Hotline.ServiceDefaults;
 using Hotline.SharedKernel;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -178,26 +179,4 @@ internal static class AssignmentEndpoints
 
     private static string AssignedBy(ClaimsPrincipal user) =>
         user.Identity?.Name ?? user.FindFirstValue("sub") ?? user.FindFirstValue("client_id") ?? "unknown";
-}
-
-/// <summary>Maps <see cref="Error"/> to RFC 9457 ProblemDetails.</summary>
-internal static class ProblemMapping
-{
-    public static IResult ToProblem(this Error error)
-    {
-        var status = error.Kind switch
-        {
-            ErrorKind.NotFound => StatusCodes.Status404NotFound,
-            ErrorKind.Conflict => StatusCodes.Status409Conflict,
-            ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
-            _ => StatusCodes.Status400BadRequest,
-        };
-        var extensions = new Dictionary<string, object?> { ["code"] = error.Code };
-        if (error.Fields is { Count: > 0 } fields)
-        {
-            return Results.ValidationProblem(fields.ToDictionary(f => f.Key, f => f.Value), error.Message, statusCode: status, extensions: extensions);
-        }
-
-        return Results.Problem(error.Message, statusCode: status, title: error.Code, extensions: extensions);
-    }
 }

@@ -1,4 +1,3 @@
-using Hotline.Analytics;
 using Hotline.Federation.Contracts;
 using Hotline.Federation.Routing;
 using Hotline.Identity;
@@ -60,7 +59,7 @@ public sealed partial class DailyStatsRolledUpHandler(
 
 /// <summary>
 /// Sends the days this node owes its parent (a city's own, a province's received ones) to the parent's durable peer
-/// endpoint every <see cref="AnalyticsOptions.RollupIntervalSeconds"/>, then marks them sent (the outbox keeps each send
+/// endpoint every <see cref="IDailyStatsExchange.SendInterval"/>, then marks them sent (the outbox keeps each send
 /// until delivered; a day changed meanwhile stays pending and goes again).
 /// </summary>
 internal sealed partial class DailyStatsUplink(
@@ -68,10 +67,11 @@ internal sealed partial class DailyStatsUplink(
     IOptions<NodeOptions> node,
     IOptions<FederationOptions> federation,
     IOptions<PeerNodesOptions> peers,
-    IOptions<AnalyticsOptions> analytics,
     TimeProvider clock,
     ILogger<DailyStatsUplink> logger) : BackgroundService
 {
+    private TimeSpan? _interval;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var parent = node.Value.Parent;
@@ -80,7 +80,7 @@ internal sealed partial class DailyStatsUplink(
             return;
         }
 
-        var interval = TimeSpan.FromSeconds(analytics.Value.RollupIntervalSeconds);
+        var interval = TimeSpan.FromSeconds(5);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -96,7 +96,7 @@ internal sealed partial class DailyStatsUplink(
 
             try
             {
-                await Task.Delay(interval, clock, stoppingToken);
+                await Task.Delay(_interval ?? interval, clock, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -113,6 +113,7 @@ internal sealed partial class DailyStatsUplink(
             return 0;
         }
 
+        _interval = exchange.SendInterval;
         var pending = await exchange.ReadPendingAsync(100, ct);
         if (pending.Count == 0)
         {

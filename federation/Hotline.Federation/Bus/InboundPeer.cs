@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Hotline.ServiceDefaults;
 using Hotline.SharedKernel;
 using Microsoft.AspNetCore.Http;
 using Wolverine;
@@ -83,7 +84,7 @@ internal sealed class InboundPeerStamp : IEndpointFilter
             var stamped = Restamp(body, contentType == Batch, InboundPeer.NodeOf(http.User));
             if (stamped is null)
             {
-                return Results.Problem("Invalid envelope batch", statusCode: StatusCodes.Status400BadRequest);
+                return Error.Invalid("federation.envelope", "Invalid envelope batch: the body is not a Wolverine envelope (batch).").ToProblem();
             }
 
             http.Request.Body = new MemoryStream(stamped, writable: false);

@@ -1,4 +1,4 @@
-using Hotline.Analytics;
+using Hotline.SharedKernel;
 using Wolverine.Attributes;
 
 namespace Hotline.Federation.Contracts;

@@ -23,7 +23,7 @@ public interface IRoutedMessage
 
 /// <summary>A summary of a case as it is reported up the tree: no personal data except the masked phone.</summary>
 /// <param name="CaseNumber">The case number at the city that owns it.</param>
-/// <param name="Type">complaint, inquiry, … (DOMAIN.md).</param>
+/// <param name="Type">complaint, report, inquiry, suggestion, help or praise (诉求类型).</param>
 /// <param name="Category">Service category code, if known.</param>
 /// <param name="Channel">Acceptance channel (phone, web, transfer, assignment, …).</param>
 /// <param name="Title">Short description (no personal data).</param>
@@ -256,11 +256,11 @@ public sealed record CaseSupervised(
     DateTimeOffset Deadline,
     DateTimeOffset At) : IRoutedMessage;
 
-/// <summary>One case summary inside a <see cref="CaseReportBatch"/>: a creation (<c>created</c>) or a status change at the city.</summary>
+/// <summary>One case summary inside a <see cref="CaseReportBatch"/>: a creation (<see cref="CreatedEvent"/>) or a change at the city.</summary>
 /// <param name="CaseNumber">The case number at the city that owns it.</param>
 /// <param name="Version">The city's feed position: older snapshots are ignored.</param>
 /// <param name="OccurredAt">When the change happened at the city.</param>
-/// <param name="EventType"><c>created</c> or the feed's event type (<c>statusChanged</c>, <c>transferredOut</c>…).</param>
+/// <param name="EventType"><see cref="CreatedEvent"/> or the city feed's event name (<c>statusChanged</c>, <c>transferredOut</c>…).</param>
 /// <param name="CorrelationId">The case's correlation id (as in <see cref="CaseReported"/>).</param>
 /// <param name="Summary">The full summary snapshot (phone masked).</param>
 public sealed record CaseReport(
@@ -269,7 +269,11 @@ public sealed record CaseReport(
     DateTimeOffset OccurredAt,
     string EventType,
     Guid CorrelationId,
-    CaseSummary Summary);
+    CaseSummary Summary)
+{
+    /// <summary>The <see cref="EventType"/> of a case's first report (its acceptance at the city).</summary>
+    public const string CreatedEvent = "created";
+}
 
 /// <summary>
 /// 批量上报: the summaries a city relayed in one pass (up to <c>Federation:RelayBatchSize</c>), carried as ONE

@@ -6,6 +6,7 @@ using System.Text.Unicode;
 using Grpc.Core;
 using Hotline.Federation.Detail.V1;
 using Hotline.Federation.Persistence;
+using Hotline.ServiceDefaults;
 using Hotline.SharedKernel;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -75,19 +76,22 @@ internal static class CaseDetailEndpoints
         }
         catch (RpcException ex)
         {
-            var (status, title) = HttpStatusOf(ex.StatusCode);
-            return Results.Problem(ex.Status.Detail, statusCode: status, title: title,
-                extensions: new Dictionary<string, object?> { ["code"] = "detail." + ex.StatusCode.ToString().ToLowerInvariant(), ["caseNumber"] = caseNumber });
+            return ErrorOf(ex).ToProblem(new Dictionary<string, object?> { ["caseNumber"] = caseNumber });
         }
     }
 
-    internal static (int Status, string Title) HttpStatusOf(StatusCode code) => code switch
+    /// <summary>A failed read as an <see cref="Error"/>: the gRPC status picks the kind, its detail is the message.</summary>
+    internal static Error ErrorOf(RpcException ex)
     {
-        StatusCode.InvalidArgument => (StatusCodes.Status400BadRequest, "Not a case number"),
-        StatusCode.PermissionDenied => (StatusCodes.Status403Forbidden, "Outside this node's scope"),
-        StatusCode.NotFound => (StatusCodes.Status404NotFound, "No such case"),
-        _ => (StatusCodes.Status502BadGateway, "City unreachable"),
-    };
+        var code = "detail." + ex.StatusCode.ToString().ToLowerInvariant();
+        return ex.StatusCode switch
+        {
+            StatusCode.InvalidArgument => Error.Invalid(code, ex.Status.Detail),
+            StatusCode.PermissionDenied => Error.Forbidden(code, ex.Status.Detail),
+            StatusCode.NotFound => Error.NotFound(code, ex.Status.Detail),
+            _ => Error.Unavailable(code, ex.Status.Detail),
+        };
+    }
 
     internal static CaseDetailView ToView(CaseDetailReply r) => new(
         r.CaseNumber, r.Node, r.Type, Empty(r.Category), r.Channel, r.Status, r.StatusText, r.Title, r.Description, r.CallerMasked,
@@ -179,7 +183,7 @@ internal static class CaseDetailEndpoints
         }
         catch (RpcException ex)
         {
-            var (status, _) = HttpStatusOf(ex.StatusCode);
+            var status = ErrorOf(ex).Kind.StatusCode();
             var what = status switch
             {
                 StatusCodes.Status403Forbidden => page.T("无权调阅：该工单不属于本级管辖的地市。", "Not allowed: the case's city is not under this node."),

@@ -6,7 +6,7 @@ using Hotline.Federation.Detail.V1;
 using Hotline.Federation.Routing;
 using Hotline.Identity;
 using Hotline.SharedKernel;
-using Hotline.Ticketing;
+using Hotline.Federation.CityCases;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -15,7 +15,7 @@ namespace Hotline.Federation.Detail;
 
 /// <summary>
 /// 上级调阅 at one node: checks the scope (the requester must be above the owning city), then reads the case locally when
-/// this node owns it (ticketing's <see cref="ICaseDetailSource"/>, which audits) or forwards the request one hop down the
+/// this node owns it (the city's <see cref="ICityCaseDetails"/>, which audits) or forwards the request one hop down the
 /// tree with a token from the child's IdP. Failures are <see cref="RpcException"/>s with the gRPC status the caller sees.
 /// </summary>
 internal sealed partial class CaseDetailReader(
@@ -67,9 +67,9 @@ internal sealed partial class CaseDetailReader(
     private async Task<CaseDetailReply> ReadLocalAsync(GetCaseDetailRequest request, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var source = scope.ServiceProvider.GetService<ICaseDetailSource>()
+        var source = scope.ServiceProvider.GetService<ICityCaseDetails>()
             ?? throw Fail(StatusCode.Unavailable, $"Node {node.Value.Id} has no case module to read {request.CaseNumber} from.");
-        var read = await source.ReadAsync(new CaseDetailRequest(request.CaseNumber, request.RequestedByNode, request.RequestedByUser,
+        var read = await source.ReadAsync(new CityCaseDetailRequest(request.CaseNumber, request.RequestedByNode, request.RequestedByUser,
             request.Reason, [.. request.Via]), ct);
         if (!read.IsSuccess)
         {
@@ -126,15 +126,15 @@ internal sealed partial class CaseDetailReader(
         }
     }
 
-    internal static CaseDetailReply ToReply(Ticketing.CaseDetail detail, string owner, IEnumerable<string> via)
+    internal static CaseDetailReply ToReply(CityCaseDetail detail, string owner, IEnumerable<string> via)
     {
         var reply = new CaseDetailReply
         {
             CaseNumber = detail.CaseNumber,
             Node = owner,
-            Type = Camel(detail.Type.ToString()),
+            Type = detail.Type,
             Category = detail.Category ?? string.Empty,
-            Channel = Camel(detail.Channel.ToString()),
+            Channel = detail.Channel,
             Status = detail.Status,
             StatusText = detail.StatusText,
             Title = detail.Title,
@@ -145,8 +145,8 @@ internal sealed partial class CaseDetailReader(
             HandlingUnit = detail.HandlingUnit ?? string.Empty,
             Major = detail.Major,
             Reply = detail.Reply ?? string.Empty,
-            OriginNode = detail.Source?.OriginNode ?? string.Empty,
-            OriginCaseNumber = detail.Source?.OriginCaseNumber ?? string.Empty,
+            OriginNode = detail.OriginNode ?? string.Empty,
+            OriginCaseNumber = detail.OriginCaseNumber ?? string.Empty,
         };
         if (detail.Deadline is { } deadline)
         {
@@ -166,11 +166,9 @@ internal sealed partial class CaseDetailReader(
         return reply;
     }
 
-    private static string Camel(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];
-
     internal static RpcException Fail(StatusCode code, string message) => new(new Status(code, message), message);
 
-    [LoggerMessage(EventId = 4150, Level = LogLevel.Information, Message = "Case detail {CaseNumber} served to {Node}/{User} (audited by ticketing)")]
+    [LoggerMessage(EventId = 4150, Level = LogLevel.Information, Message = "Case detail {CaseNumber} served to {Node}/{User} (audited by the city)")]
     private static partial void LogServed(ILogger logger, string caseNumber, string node, string user);
 
     [LoggerMessage(EventId = 4151, Level = LogLevel.Debug, Message = "Case detail {CaseNumber}: {Self} → {Child}")]

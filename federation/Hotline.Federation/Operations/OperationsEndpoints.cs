@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
+using Hotline.ServiceDefaults;
 using Hotline.SharedKernel;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
@@ -29,7 +30,7 @@ internal static class OperationsEndpoints
         {
             if (body.Ids is not { Count: > 0 })
             {
-                return Assignments.ProblemMapping.ToProblem(Error.Validation(new Dictionary<string, string[]> { ["ids"] = ["ids must name at least one dead letter."] }));
+                return ResultHttp.ToProblem(Error.Validation(new Dictionary<string, string[]> { ["ids"] = ["ids must name at least one dead letter."] }));
             }
 
             await ops.ReplayAsync(body.Ids, ct);
@@ -44,7 +45,7 @@ internal static class OperationsEndpoints
     {
         if (!await antiforgery.IsRequestValidAsync(context))
         {
-            return Results.Problem("Antiforgery token missing or invalid.", statusCode: StatusCodes.Status400BadRequest);
+            return Error.Invalid("antiforgery", "Antiforgery token missing or invalid: reload the page and try again.").ToProblem();
         }
 
         var form = await context.Request.ReadFormAsync(ct);

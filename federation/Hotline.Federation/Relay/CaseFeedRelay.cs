@@ -19,7 +19,7 @@ namespace Hotline.Federation.Relay;
 /// durable outbox — summaries upward (上报), feedback back toward the origin of 交办/转办 cases, and 转办 itself.
 /// At-least-once: after a crash the last batch may be published again; every receiver is idempotent.
 /// <para>
-/// When it runs: at once when ticketing commits feed entries (<see cref="Ticketing.ICaseFeedSignal"/>), with
+/// When it runs: at once when the case module commits feed entries (<see cref="ICityFeedSignal"/>), with
 /// <c>Federation:RelayPollInterval</c> as the fallback poll; again at once after a full batch (backlog). While reports
 /// keep coming, passes are spaced at least <c>Federation:RelayLinger</c> apart (start to start), so that under load
 /// each envelope carries many reports (the per-envelope cost at every hop dominates), while a report after a quiet
@@ -27,7 +27,7 @@ namespace Hotline.Federation.Relay;
 /// </para>
 /// </summary>
 internal sealed partial class CaseFeedRelay(IServiceScopeFactory scopes, IOptions<FederationOptions> options,
-    IOptions<NodeOptions> node, ILogger<CaseFeedRelay> logger, TimeProvider clock, Ticketing.ICaseFeedSignal? feedSignal = null) : BackgroundService
+    IOptions<NodeOptions> node, ILogger<CaseFeedRelay> logger, TimeProvider clock, ICityFeedSignal? feedSignal = null) : BackgroundService
 {
     internal const string CursorId = "case-feed";
 
@@ -101,28 +101,19 @@ internal sealed partial class CaseFeedRelay(IServiceScopeFactory scopes, IOption
             return 0;
         }
 
-        var sent = 0;
-        var reports = new List<CaseReport>(entries.Count);
+        var self = node.Value.Id;
+        var sent = entries.Count;
         foreach (var entry in entries)
         {
-            foreach (var message in MessagesFor(node.Value.Id, entry))
+            foreach (var message in MessagesFor(self, entry))
             {
                 sent++;
-                if (AsReport(message) is { } report)
-                {
-                    reports.Add(report);
-                    continue;
-                }
-
                 await router.ForwardAsync(bus, message);
             }
         }
 
-        // 上报 summaries travel as one envelope per pass: one durable write per hop instead of one per case.
-        if (reports.Count > 0)
-        {
-            await router.ForwardAsync(bus, BatchOf(node.Value.Id, entries[0].Position, reports));
-        }
+        // 上报: every entry's summary, as one envelope per pass (one durable write per hop instead of one per case).
+        await router.ForwardAsync(bus, BatchOf(self, entries[0].Position, [.. entries.Select(e => ReportOf(self, e))]));
 
         cursor.Position = entries[^1].Position;
         await db.IncrementAsync(Counters.Published, sent, ct);
@@ -131,21 +122,20 @@ internal sealed partial class CaseFeedRelay(IServiceScopeFactory scopes, IOption
         return entries.Count;
     }
 
-    /// <summary>The federation messages one feed entry produces (pure; unit-tested).</summary>
+    /// <summary>The case's correlation id: its origin's (交办/转办 chain) or one derived from this city and case number.</summary>
+    private static Guid CorrelationOf(string self, CityFeedEntry entry) =>
+        entry.Origin?.CorrelationId ?? DeterministicGuid($"{self}|{entry.CaseNumber}");
+
+    /// <summary>The upward summary (上报) of one feed entry, as it goes into the pass's <see cref="CaseReportBatch"/> (pure; unit-tested).</summary>
+    internal static CaseReport ReportOf(string self, CityFeedEntry entry) =>
+        new(entry.CaseNumber, entry.Position, entry.OccurredAt,
+            entry.Event == CityFeedEvent.Created ? CaseReport.CreatedEvent : entry.EventName, CorrelationOf(self, entry), entry.Summary);
+
+    /// <summary>The routed messages one feed entry produces besides its summary: 转办 and feedback to an origin (pure; unit-tested).</summary>
     internal static IEnumerable<IRoutedMessage> MessagesFor(string self, CityFeedEntry entry)
     {
-        var correlation = entry.Origin?.CorrelationId ?? DeterministicGuid($"{self}|{entry.CaseNumber}");
-        if (entry.EventType == CaseFeedEvents.Created)
-        {
-            yield return new CaseReported(entry.CaseNumber, self, NodeOptions.NationalId, correlation, entry.Position, entry.OccurredAt, entry.Summary);
-        }
-        else
-        {
-            yield return new CaseStatusChanged(entry.CaseNumber, self, NodeOptions.NationalId, correlation, entry.Position, entry.OccurredAt,
-                entry.EventType, entry.Summary);
-        }
-
-        if (entry.EventType == CaseFeedEvents.TransferredOut && entry.Transfer is { } transfer)
+        var correlation = CorrelationOf(self, entry);
+        if (entry.Event == CityFeedEvent.TransferredOut && entry.Transfer is { } transfer)
         {
             yield return new CaseTransferredV2(entry.CaseNumber, self, transfer.TargetNode, correlation, entry.Summary.Type,
                 transfer.Category ?? entry.Summary.Category, transfer.Description, transfer.Phone, transfer.Name, transfer.Reason,
@@ -170,24 +160,19 @@ internal sealed partial class CaseFeedRelay(IServiceScopeFactory scopes, IOption
         }
     }
 
-    /// <summary>The upward summary a routed message carries, if it is one (<see cref="CaseReported"/> or <see cref="CaseStatusChanged"/>).</summary>
-    internal static CaseReport? AsReport(IRoutedMessage message) => message switch
-    {
-        CaseReported r => new CaseReport(r.CaseNumber, r.Version, r.OccurredAt, CaseFeedEvents.Created, r.CorrelationId, r.Summary),
-        CaseStatusChanged c => new CaseReport(c.CaseNumber, c.Version, c.OccurredAt, c.EventType, c.CorrelationId, c.Summary),
-        _ => null,
-    };
-
     /// <summary>One batch for one relay pass; its correlation id is derived from the first feed position (stable on re-publish).</summary>
     internal static CaseReportBatch BatchOf(string self, long firstPosition, IReadOnlyList<CaseReport> reports) =>
         new(reports[0].CaseNumber, self, NodeOptions.NationalId, DeterministicGuid($"{self}|batch|{firstPosition}"), reports);
 
-    private static FeedbackKind? FeedbackKindOf(CityFeedEntry entry) => entry.EventType switch
+    private static FeedbackKind? FeedbackKindOf(CityFeedEntry entry) => entry.Event switch
     {
-        CaseFeedEvents.Created => FeedbackKind.Progressed,
-        CaseFeedEvents.StatusChanged when CaseFeedEvents.IsResolvedStatus(entry.Summary.Status) => FeedbackKind.Resolved,
-        CaseFeedEvents.StatusChanged when CaseFeedEvents.IsReturnedStatus(entry.Summary.Status) => FeedbackKind.Returned,
-        CaseFeedEvents.StatusChanged => FeedbackKind.Progressed,
+        CityFeedEvent.Created => FeedbackKind.Progressed,
+        CityFeedEvent.StatusChanged => entry.Outcome switch
+        {
+            CityCaseOutcome.Resolved => FeedbackKind.Resolved,
+            CityCaseOutcome.Returned => FeedbackKind.Returned,
+            _ => FeedbackKind.Progressed,
+        },
         _ => null,
     };
 
@@ -195,7 +180,7 @@ internal sealed partial class CaseFeedRelay(IServiceScopeFactory scopes, IOption
     {
         FeedbackKind.Resolved => $"已办结（{entry.CaseNumber}）。",
         FeedbackKind.Returned => $"已退单（{entry.CaseNumber}）。",
-        _ when entry.EventType == CaseFeedEvents.Created => $"已受理，承办工单号 {entry.CaseNumber}。",
+        _ when entry.Event == CityFeedEvent.Created => $"已受理，承办工单号 {entry.CaseNumber}。",
         _ => $"办理状态：{entry.Summary.Status}。",
     };
 
@@ -210,18 +195,4 @@ internal sealed partial class CaseFeedRelay(IServiceScopeFactory scopes, IOption
 
     [LoggerMessage(EventId = 4121, Level = LogLevel.Warning, Message = "Case feed relay failed; retrying")]
     private static partial void LogRelayFailed(ILogger logger, Exception exception);
-}
-
-/// <summary>The case feed's event types the relay understands (Hotline.Ticketing <c>CaseFeedEntry.EventType</c>).</summary>
-internal static class CaseFeedEvents
-{
-    public const string Created = Ticketing.CaseFeedEvents.Created;
-    public const string StatusChanged = Ticketing.CaseFeedEvents.StatusChanged;
-    public const string TransferredOut = Ticketing.CaseFeedEvents.TransferredOut;
-
-    /// <summary>Statuses that mean the handling city has a result (办结): the ticketing status <c>closed</c>.</summary>
-    public static bool IsResolvedStatus(string status) => status.Equals("closed", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>退单: the case came back to the city's acceptance desk with a reason.</summary>
-    public static bool IsReturnedStatus(string status) => status.Equals("returned", StringComparison.OrdinalIgnoreCase);
 }

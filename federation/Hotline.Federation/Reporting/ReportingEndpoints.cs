@@ -1,4 +1,5 @@
 using Hotline.Federation.Persistence;
+using Hotline.ServiceDefaults;
 using Hotline.SharedKernel;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -30,12 +31,12 @@ internal static class ReportingEndpoints
         if (node is not null && !RegionCode.IsValid(node))
         {
             return Error.Validation(new Dictionary<string, string[]> { ["node"] = ["node must be a 6-digit region code."] })
-                .ToProblemResult();
+                .ToProblem();
         }
 
         if (node is not null && self.Value.Tier == NodeTier.Provincial && RegionCode.ProvinceOf(node) != self.Value.Id)
         {
-            return Error.Forbidden("reporting.scope", $"{node} is not within {self.Value.Id}.").ToProblemResult();
+            return Error.Forbidden("reporting.scope", $"{node} is not within {self.Value.Id}.").ToProblem();
         }
 
         var query = db.ReportedCases.AsNoTracking();
@@ -56,6 +57,4 @@ internal static class ReportingEndpoints
             Masking.Phone(r.MaskedPhone), r.Status, r.LastEvent, r.CreatedAt, r.Deadline, r.Major, r.UpdatedAt)).ToList();
         return Results.Ok(new { node, total, items });
     }
-
-    private static IResult ToProblemResult(this Error error) => Assignments.ProblemMapping.ToProblem(error);
 }

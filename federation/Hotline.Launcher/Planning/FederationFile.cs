@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace Hotline.Launcher.Planning;
 
 /// <summary>
-/// Writes <c>&lt;data&gt;/federation.json</c> in the shape CONTRACTS.md fixes (gateway, nodes with id/tier/name/parent/
+/// Writes <c>&lt;data&gt;/federation.json</c> in the shape docs/architecture.md fixes (gateway, nodes with id/tier/name/parent/
 /// http/sip, the demo block), owner-readable only.
 /// </summary>
 internal static class FederationFile

@@ -1,3 +1,4 @@
+using Hotline.ServiceDefaults;
 using Hotline.SharedKernel;
 using Hotline.Telephony;
 using Hotline.Ticketing;
@@ -50,13 +51,13 @@ internal static partial class RecordingLinks
             {
                 if (!Listeners.Any(http.User.IsInRole))
                 {
-                    return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Only call-center and case staff may play recordings.");
+                    return Error.Forbidden("recording.forbidden", "Only call-center and case staff may play recordings.").ToProblem();
                 }
 
                 var path = PathOf(sip.Value.DataDirectory, id);
                 if (path is null || !File.Exists(path))
                 {
-                    return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such recording.");
+                    return Error.NotFound("recording.not_found", $"No such recording: {id}.").ToProblem();
                 }
 
                 LogPlayed(loggers.CreateLogger(typeof(RecordingLinks).FullName!), http.User.Identity?.Name ?? "?", id);

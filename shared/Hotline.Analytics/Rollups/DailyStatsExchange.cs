@@ -12,9 +12,11 @@ namespace Hotline.Analytics.Rollups;
 /// is newer, in one transaction), scoped by division code — a province takes only its own cities' days, and only from
 /// the city itself; the ministry takes a city's day only through the city's province.
 /// </summary>
-internal sealed partial class DailyStatsExchange(AnalyticsDbContext db, IOptions<NodeOptions> node, TimeProvider clock,
-    ILogger<DailyStatsExchange> logger) : IDailyStatsExchange
+internal sealed partial class DailyStatsExchange(AnalyticsDbContext db, IOptions<NodeOptions> node, IOptions<AnalyticsOptions> options,
+    TimeProvider clock, ILogger<DailyStatsExchange> logger) : IDailyStatsExchange
 {
+    public TimeSpan SendInterval => TimeSpan.FromSeconds(options.Value.RollupIntervalSeconds);
+
     public async Task<IReadOnlyList<DailyStats>> ReadPendingAsync(int max, CancellationToken ct)
     {
         if (node.Value.Tier == NodeTier.National)

@@ -70,7 +70,7 @@ internal static class CtiEndpoints
                 var by = http.User.FindFirst(HotlineClaims.Extension)?.Value ?? http.User.Identity?.Name ?? http.User.FindFirst("sub")?.Value ?? "staff";
                 return engine.Calls.Callbacks.Complete(id, by, engine.Calls.Time.GetUtcNow()) is { } done
                     ? Results.Ok(full(http) ? done : done with { Caller = Masking.Phone(done.Caller) })
-                    : Results.Problem(statusCode: 404, title: "No such call-back request", detail: $"No call-back request {id}.");
+                    : Error.NotFound("callback.not_found", $"No call-back request {id}.").ToProblem();
 
                 static bool full(HttpContext h) => CtiAccess.SeesFullNumbers(h.User);
             })

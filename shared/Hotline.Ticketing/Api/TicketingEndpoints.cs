@@ -18,7 +18,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Hotline.Ticketing.Api;
 
-/// <summary>HTTP face of the module: the public case API (CONTRACTS.md) and the staff API.</summary>
+/// <summary>HTTP face of the module: the public case API (docs/architecture.md, "Outside interfaces") and the staff API.</summary>
 internal static class TicketingEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
@@ -65,20 +65,20 @@ internal static class TicketingEndpoints
         var body = await ReadBodyAsync(http, ct);
         if (body.Error is not null)
         {
-            return Problem(body.Error);
+            return ResultHttp.ToProblem(body.Error);
         }
 
         var parsed = CaseRequests.Read(body.Value, staff: false);
         if (parsed.Errors.Count > 0)
         {
-            return Problem(await handler.NameEveryBadFieldAsync(parsed.Command, parsed.Errors, ct));
+            return ResultHttp.ToProblem(await handler.NameEveryBadFieldAsync(parsed.Command, parsed.Errors, ct));
         }
 
         var actor = Actor.Public with { RemoteAddress = http.Connection.RemoteIpAddress?.ToString() };
         var result = await handler.AcceptAsync(parsed.Command, parsed.Extras, actor, ct);
         return result.Match(
             ok => Results.Created($"/api/v1/cases/{ok.CaseNumber}", new { caseNumber = ok.CaseNumber, queryCode = ok.QueryCode }),
-            Problem);
+            e => e.ToProblem());
     }
 
     private static async Task<IResult> CreateStaffAsync(HttpContext http, AcceptCaseHandler handler, CancellationToken ct)
@@ -86,25 +86,25 @@ internal static class TicketingEndpoints
         var actor = ActorOf(http);
         if (!actor.Roles.Any(r => r is HotlineRoles.Agent or HotlineRoles.TeamLead or HotlineRoles.Administrator))
         {
-            return Problem(Error.Forbidden("accept.forbidden", "Only agents, team leads and administrators accept cases."));
+            return ResultHttp.ToProblem(Error.Forbidden("accept.forbidden", "Only agents, team leads and administrators accept cases."));
         }
 
         var body = await ReadBodyAsync(http, ct);
         if (body.Error is not null)
         {
-            return Problem(body.Error);
+            return ResultHttp.ToProblem(body.Error);
         }
 
         var parsed = CaseRequests.Read(body.Value, staff: true);
         if (parsed.Errors.Count > 0)
         {
-            return Problem(await handler.NameEveryBadFieldAsync(parsed.Command, parsed.Errors, ct));
+            return ResultHttp.ToProblem(await handler.NameEveryBadFieldAsync(parsed.Command, parsed.Errors, ct));
         }
 
         var result = await handler.AcceptAsync(parsed.Command, parsed.Extras, actor, ct);
         return result.Match(
             ok => Results.Created($"/api/v1/cases/{ok.CaseNumber}", new { caseNumber = ok.CaseNumber, queryCode = ok.QueryCode }),
-            Problem);
+            e => e.ToProblem());
     }
 
     private static async Task<IResult> ImportAsync(HttpContext http, ICaseHistoryImport import, CancellationToken ct)
@@ -112,19 +112,19 @@ internal static class TicketingEndpoints
         var actor = ActorOf(http);
         if (!actor.Is(HotlineRoles.Administrator))
         {
-            return Problem(Error.Forbidden("import.forbidden", "Only administrators (or the node's operations client) import case history."));
+            return ResultHttp.ToProblem(Error.Forbidden("import.forbidden", "Only administrators (or the node's operations client) import case history."));
         }
 
         var body = await ReadBodyAsync(http, ct);
         if (body.Error is not null)
         {
-            return Problem(body.Error);
+            return ResultHttp.ToProblem(body.Error);
         }
 
         var read = ImportRequests.Read(body.Value);
         if (!read.IsSuccess)
         {
-            return Problem(read.Error!);
+            return ResultHttp.ToProblem(read.Error!);
         }
 
         var (rows, typeErrors) = read.Value;
@@ -140,7 +140,7 @@ internal static class TicketingEndpoints
                 unchanged = ok.Unchanged,
                 refused = refused.Select(r => new { index = r.Index, field = r.Field, reason = r.Reason }),
             });
-        }, Problem);
+        }, e => e.ToProblem());
     }
 
     private static async Task<IResult> GetAsync(string caseNumber, [FromQuery] string? queryCode, HttpContext http, CaseQueries queries,
@@ -148,11 +148,11 @@ internal static class TicketingEndpoints
     {
         if (queryCode is not null)
         {
-            return (await queries.GetPublicAsync(caseNumber, queryCode, ct)).Match(Results.Ok, Problem);
+            return (await queries.GetPublicAsync(caseNumber, queryCode, ct)).Match(Results.Ok, e => e.ToProblem());
         }
 
         var denied = await AuthorizeStaffAsync(http, policies, evaluator);
-        return denied ?? (await queries.GetStaffAsync(caseNumber, ActorOf(http), ct)).Match(Results.Ok, Problem);
+        return denied ?? (await queries.GetStaffAsync(caseNumber, ActorOf(http), ct)).Match(Results.Ok, e => e.ToProblem());
     }
 
     /// <summary>Runs the staff policy on an endpoint that also serves anonymous citizens; null when allowed.</summary>
@@ -195,19 +195,19 @@ internal static class TicketingEndpoints
 
         if (!http.Request.HasFormContentType)
         {
-            return Problem(Error.Validation(new Dictionary<string, string[]> { ["file"] = ["Send multipart/form-data with a 'file' part."] }));
+            return ResultHttp.ToProblem(Error.Validation(new Dictionary<string, string[]> { ["file"] = ["Send multipart/form-data with a 'file' part."] }));
         }
 
         var form = await http.Request.ReadFormAsync(ct);
         var file = form.Files.GetFile("file");
         if (file is null)
         {
-            return Problem(Error.Validation(new Dictionary<string, string[]> { ["file"] = ["The 'file' part is missing."] }));
+            return ResultHttp.ToProblem(Error.Validation(new Dictionary<string, string[]> { ["file"] = ["The 'file' part is missing."] }));
         }
 
         await using var stream = file.OpenReadStream();
         var result = await handler.HandleAsync(new AddAttachment(caseNumber, file.FileName, file.ContentType, stream, file.Length), actor, mayAttach, ct);
-        return result.Match(a => Results.Created($"/api/v1/cases/{caseNumber}/attachments/{a.Id}", a), Problem);
+        return result.Match(a => Results.Created($"/api/v1/cases/{caseNumber}/attachments/{a.Id}", a), e => e.ToProblem());
     }
 
     private static async Task<IResult> DownloadAsync(string caseNumber, long id, HttpContext http, CaseQueries queries, CancellationToken ct)
@@ -215,7 +215,7 @@ internal static class TicketingEndpoints
         var result = await queries.AttachmentAsync(caseNumber, id, ActorOf(http), ct);
         if (!result.IsSuccess)
         {
-            return Problem(result.Error!);
+            return ResultHttp.ToProblem(result.Error!);
         }
 
         http.Response.Headers.XContentTypeOptions = "nosniff";
@@ -227,7 +227,7 @@ internal static class TicketingEndpoints
         var result = await queries.RecordingAsync(caseNumber, ActorOf(http), ct);
         return result.IsSuccess
             ? Results.File(result.Value.Path, result.Value.ContentType, enableRangeProcessing: true)
-            : Problem(result.Error!);
+            : ResultHttp.ToProblem(result.Error!);
     }
 
     private static async Task<IResult> SearchAsync(HttpContext http, CaseQueries queries, string? status, string? type, string? q,
@@ -243,7 +243,7 @@ internal static class TicketingEndpoints
         var actor = ActorOf(http);
         if (!actor.Is(HotlineRoles.Enterprise) || actor.Enterprise is null)
         {
-            return Problem(Error.Forbidden("enterprise.only", "This list is for 企业直通车 accounts bound to an enterprise."));
+            return ResultHttp.ToProblem(Error.Forbidden("enterprise.only", "This list is for 企业直通车 accounts bound to an enterprise."));
         }
 
         var (items, total) = await queries.SearchAsync(new CaseFilter(status ?? "open"), actor with { Roles = [HotlineRoles.Enterprise] }, ct);
@@ -253,14 +253,14 @@ internal static class TicketingEndpoints
     private static async Task<IResult> DuplicatesAsync(string caseNumber, HttpContext http, CaseQueries queries, CancellationToken ct) =>
         (await queries.DuplicatesAsync(caseNumber, ActorOf(http), ct)).Match(
             list => Results.Ok(list.Select(d => new { caseNumber = d.CaseNumber, score = d.Score })),
-            Problem);
+            e => e.ToProblem());
 
     private static async Task<IResult> ActAsync(string caseNumber, string action, ActionRequest? body, HttpContext http,
         TakeActionHandler handler, CaseQueries queries, CancellationToken ct)
     {
         if (!JsonNames.TryParse<CaseAction>(action, out var caseAction))
         {
-            return Problem(Error.NotFound("action.unknown", $"There is no action '{action}'."));
+            return ResultHttp.ToProblem(Error.NotFound("action.unknown", $"There is no action '{action}'."));
         }
 
         body ??= new ActionRequest();
@@ -269,7 +269,7 @@ internal static class TicketingEndpoints
         {
             if (!JsonNames.TryParse<Satisfaction>(body.Satisfaction, out var s))
             {
-                return Problem(Error.Validation(new Dictionary<string, string[]>
+                return ResultHttp.ToProblem(Error.Validation(new Dictionary<string, string[]>
                 {
                     ["satisfaction"] = ["Must be satisfied, basicallySatisfied or dissatisfied."],
                 }));
@@ -284,10 +284,10 @@ internal static class TicketingEndpoints
         var result = await handler.HandleAsync(new TakeAction(caseNumber, caseAction, input), actor, ct);
         if (!result.IsSuccess)
         {
-            return Problem(result.Error!);
+            return ResultHttp.ToProblem(result.Error!);
         }
 
-        return (await queries.GetStaffAsync(caseNumber, actor, ct)).Match(Results.Ok, Problem);
+        return (await queries.GetStaffAsync(caseNumber, actor, ct)).Match(Results.Ok, e => e.ToProblem());
     }
 
     private static async Task<IResult> MajorAsync(string caseNumber, NoteRequest body, HttpContext http, TakeActionHandler handler,
@@ -295,14 +295,14 @@ internal static class TicketingEndpoints
     {
         var actor = ActorOf(http);
         var result = await handler.FlagMajorAsync(caseNumber, body.Reason ?? body.Text ?? "", actor, ct);
-        return result.IsSuccess ? (await queries.GetStaffAsync(caseNumber, actor, ct)).Match(Results.Ok, Problem) : Problem(result.Error!);
+        return result.IsSuccess ? (await queries.GetStaffAsync(caseNumber, actor, ct)).Match(Results.Ok, e => e.ToProblem()) : ResultHttp.ToProblem(result.Error!);
     }
 
     private static async Task<IResult> RemindAsync(string caseNumber, bool supervise, NoteRequest body, HttpContext http, TakeActionHandler handler,
         CancellationToken ct)
     {
         var result = await handler.RemindAsync(caseNumber, supervise, body.Text ?? body.Reason, ActorOf(http), ct);
-        return result.Match(o => Results.Ok(new { caseNumber = o.CaseNumber, urgeCount = o.UrgeCount, superviseCount = o.SuperviseCount }), Problem);
+        return result.Match(o => Results.Ok(new { caseNumber = o.CaseNumber, urgeCount = o.UrgeCount, superviseCount = o.SuperviseCount }), e => e.ToProblem());
     }
 
     private static async Task<IResult> AuditAsync(string caseNumber, HttpContext http, CaseQueries queries, CancellationToken ct)
@@ -310,7 +310,7 @@ internal static class TicketingEndpoints
         var actor = ActorOf(http);
         if (!actor.Roles.Any(r => r is HotlineRoles.Administrator or HotlineRoles.QualityInspector))
         {
-            return Problem(Error.Forbidden("audit.forbidden", "Only administrators and quality inspectors read the audit trail."));
+            return ResultHttp.ToProblem(Error.Forbidden("audit.forbidden", "Only administrators and quality inspectors read the audit trail."));
         }
 
         var rows = await queries.AuditAsync(caseNumber, ct);
@@ -337,25 +337,5 @@ internal static class TicketingEndpoints
         {
             return Error.Validation(new Dictionary<string, string[]> { ["body"] = [$"Malformed JSON: {ex.Message}"] });
         }
-    }
-
-    /// <summary>Maps an expected failure to RFC 9457 ProblemDetails, in one place.</summary>
-    internal static IResult Problem(Error error)
-    {
-        var extensions = new Dictionary<string, object?> { ["code"] = error.Code };
-        if (error.Kind == ErrorKind.Invalid && error.Fields is { } fields)
-        {
-            return Results.ValidationProblem(fields.ToDictionary(f => f.Key, f => f.Value), error.Message, title: "Invalid request",
-                extensions: extensions);
-        }
-
-        var status = error.Kind switch
-        {
-            ErrorKind.NotFound => StatusCodes.Status404NotFound,
-            ErrorKind.Conflict => StatusCodes.Status409Conflict,
-            ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
-            _ => StatusCodes.Status400BadRequest,
-        };
-        return Results.Problem(error.Message, statusCode: status, title: error.Code, extensions: extensions);
     }
 }

@@ -71,7 +71,24 @@ public interface ICaseIntake
 
 /// <summary>One entry of the ordered, durable case feed, written in the same transaction as the state change.</summary>
 public sealed record CaseFeedEntry(long Position, string CaseNumber, string EventType,
-    DateTimeOffset OccurredAt, CaseSummary Summary, string? Comment, ExternalReference? Source);
+    DateTimeOffset OccurredAt, CaseSummary Summary, string? Comment, ExternalReference? Source)
+{
+    /// <summary>For a <see cref="CaseFeedEvents.TransferredOut"/> entry: where the case went and why (<see cref="Comment"/> is the reason).</summary>
+    public TransferTarget? Transfer { get; init; }
+}
+
+/// <summary>A 转办's destination: the node that handles the case now, and the reason given.</summary>
+public sealed record TransferTarget(string TargetNode, string Reason);
+
+/// <summary>The status names a <see cref="CaseSummary"/> carries that other modules act on.</summary>
+public static class CaseStatusNames
+{
+    /// <summary>已办结: the case has a result.</summary>
+    public const string Closed = "closed";
+
+    /// <summary>已退单: the case came back to the acceptance desk with a reason.</summary>
+    public const string Returned = "returned";
+}
 
 /// <summary>What leaves the city about a case: no personal data except a masked phone.</summary>
 public sealed record CaseSummary(string CaseNumber, CaseType Type, string? Category, CaseChannel Channel, string Status,
@@ -103,7 +120,7 @@ public static class CaseFeedEvents
     public const string MajorFlagged = "majorFlagged";
     public const string Merged = "merged";
     public const string Unmerged = "unmerged";
-    /// <summary>转办 out: Comment carries "targetNode|reason"; <see cref="CaseFeedEntry.Source"/> is null.</summary>
+    /// <summary>转办 out: <see cref="CaseFeedEntry.Transfer"/> names the target, Comment is the reason; <see cref="CaseFeedEntry.Source"/> is null.</summary>
     public const string TransferredOut = "transferredOut";
     /// <summary>催办</summary>
     public const string Urged = "urged";
@@ -147,7 +164,7 @@ public interface ICaseSupervision
 
 /// <summary>
 /// The full content of a case leaving this city by 转办: what the receiving city needs to handle it. Personal data
-/// travels only here (ARCHITECTURE.md: full content only where a case is handled elsewhere), and every read is audited.
+/// travels only here (docs/architecture.md: full content only where a case is handled elsewhere), and every read is audited.
 /// </summary>
 public sealed record TransferPackage(string CaseNumber, string TargetNode, string Reason, CaseType Type, string? Category,
     string Description, string? CallerPhone, string? CallerName, bool Confidential, string? Enterprise, string? Location,

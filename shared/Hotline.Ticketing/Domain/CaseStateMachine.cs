@@ -183,7 +183,7 @@ internal static class CaseStateMachine
                 break;
             case CaseAction.TransferOut:
                 order.TransferTarget = input.TargetNode;
-                comment = $"{input.TargetNode}|{input.Reason}";
+                comment = TransferNote.Format(input.TargetNode!, input.Reason!);
                 break;
             default:
                 break;
@@ -287,6 +287,27 @@ internal static class CaseStateMachine
 }
 
 /// <summary>Display names of statuses and actions (zh-CN, with English for en-US).</summary>
+/// <summary>
+/// How a 转办 is written on the case's history line and feed row (stored text, internal to ticketing): the target node and
+/// the reason. The feed contract never exposes this text; it carries <see cref="TransferTarget"/> instead.
+/// </summary>
+internal static class TransferNote
+{
+    private const char Separator = '|';
+
+    public static string Format(string targetNode, string reason) => targetNode + Separator + reason;
+
+    /// <summary>The note's target and reason; a note without a separator is a bare target.</summary>
+    public static TransferTarget Parse(string note)
+    {
+        var bar = note.IndexOf(Separator, StringComparison.Ordinal);
+        return bar < 0 ? new TransferTarget(note.Trim(), string.Empty) : new TransferTarget(note[..bar].Trim(), note[(bar + 1)..]);
+    }
+
+    /// <summary>The prefix of every note for <paramref name="targetNode"/> (to find the latest 转办 there).</summary>
+    public static string PrefixFor(string targetNode) => targetNode + Separator;
+}
+
 internal static class StatusText
 {
     public static string Zh(CaseStatus s) => s switch

@@ -9,6 +9,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Hotline.EndToEnd.Tests.Federation;
+using Hotline.EndToEnd.Tests.Infrastructure;
 using Hotline.Testing;
 
 namespace Hotline.EndToEnd.Tests.City;

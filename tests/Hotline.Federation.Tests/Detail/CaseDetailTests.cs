@@ -97,7 +97,7 @@ public sealed class CaseDetailTests(DetailFederation federation)
         var down = await ministry.GetAsync(new Uri("/api/v1/federation/cases/440100-20261125-000001/detail", UriKind.Relative));
         Assert.Equal(HttpStatusCode.BadGateway, down.StatusCode);
         var problem = await JsonAsync(down);
-        Assert.Equal("City unreachable", problem.GetProperty("title").GetString());
+        Assert.Equal("detail.unavailable", problem.GetProperty("code").GetString());
         Assert.Contains("440100", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
 
         var malformed = await ministry.GetAsync(new Uri("/api/v1/federation/cases/not-a-case/detail", UriKind.Relative));

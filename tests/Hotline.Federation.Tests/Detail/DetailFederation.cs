@@ -2,34 +2,34 @@ using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using Hotline.Federation.Tests.Support;
 using Hotline.SharedKernel;
-using Hotline.Ticketing;
+using Hotline.Federation.CityCases;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Hotline.Federation.Tests.Detail;
 
 /// <summary>A city's case store for 上级调阅: known cases answer with a masked phone; every read is kept as the audit trail.</summary>
-internal sealed class FakeCaseDetailSource(string node) : ICaseDetailSource
+internal sealed class FakeCaseDetailSource(string node) : ICityCaseDetails
 {
-    public ConcurrentQueue<CaseDetailRequest> Audit { get; } = new();
+    public ConcurrentQueue<CityCaseDetailRequest> Audit { get; } = new();
 
     public ConcurrentDictionary<string, string> Phones { get; } = new(StringComparer.Ordinal);
 
-    public Task<Result<CaseDetail>> ReadAsync(CaseDetailRequest request, CancellationToken ct)
+    public Task<Result<CityCaseDetail>> ReadAsync(CityCaseDetailRequest request, CancellationToken ct)
     {
         Audit.Enqueue(request);
         if (!Phones.TryGetValue(request.CaseNumber, out var phone))
         {
-            return Task.FromResult<Result<CaseDetail>>(Error.NotFound("case.not_found", $"Case {request.CaseNumber} does not exist at {node}."));
+            return Task.FromResult<Result<CityCaseDetail>>(Error.NotFound("case.not_found", $"Case {request.CaseNumber} does not exist at {node}."));
         }
 
         var at = new DateTimeOffset(2026, 11, 25, 9, 30, 0, TimeSpan.FromHours(8));
-        return Task.FromResult<Result<CaseDetail>>(new CaseDetail(request.CaseNumber, CaseType.Complaint, "030300", CaseChannel.Phone,
+        return Task.FromResult<Result<CityCaseDetail>>(new CityCaseDetail(request.CaseNumber, "complaint", "030300", "phone",
             "handling", "办理中", "出租车拒载", "罗湖口岸出租车拒载，车牌粤B12345。", Masking.Phone(phone), "罗湖口岸", at, at.AddDays(5),
-            "深圳市交通运输局", Major: false, Reply: null, Source: null,
+            "深圳市交通运输局", Major: false, Reply: null, OriginNode: null, OriginCaseNumber: null,
             [
-                new CaseDetailEvent(at, "accept", "accepted", "已受理", null, "agent1"),
-                new CaseDetailEvent(at.AddHours(1), "dispatch", "handling", "办理中", "派至市交通运输局", "lead1"),
+                new CityCaseDetailEvent(at, "accept", "accepted", "已受理", null, "agent1"),
+                new CityCaseDetailEvent(at.AddHours(1), "dispatch", "handling", "办理中", "派至市交通运输局", "lead1"),
             ]));
     }
 }
@@ -62,7 +62,7 @@ internal sealed class DetailNode(TestNode node, string grpc, FakeCaseDetailSourc
             {
                 if (cases is not null)
                 {
-                    s.AddSingleton<ICaseDetailSource>(cases);
+                    s.AddSingleton<ICityCaseDetails>(cases);
                 }
             });
         return new DetailNode(node, grpc[spec.Id], cases);

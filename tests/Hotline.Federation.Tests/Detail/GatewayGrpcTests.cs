@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Hotline.EndToEnd.Tests.Infrastructure;
+using Hotline.Testing;
 using Hotline.Federation.Detail.V1;
 using Hotline.Federation.Tests.Support;
 using Hotline.SharedKernel;

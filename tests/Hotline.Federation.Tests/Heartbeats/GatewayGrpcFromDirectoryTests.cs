@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Hotline.EndToEnd.Tests.Infrastructure;
+using Hotline.Testing;
 using Hotline.Federation.Detail.V1;
 using Hotline.Federation.Tests.Detail;
 using Hotline.Federation.Tests.Support;
@@ -35,7 +35,7 @@ public sealed class GatewayGrpcFromDirectoryTests : IAsyncLifetime
             HeartbeatNode.StartAsync(TestFederation.Province("440000", "广东省", "440300"), urls, _data, interval),
             HeartbeatNode.StartAsync(TestFederation.City("440300", "深圳市"), urls, _data, interval,
                 new Dictionary<string, string>(StringComparer.Ordinal) { ["440300"] = _cityGrpc },
-                s => s.AddSingleton<Ticketing.ICaseDetailSource>(_cases))));
+                s => s.AddSingleton<Hotline.Federation.CityCases.ICityCaseDetails>(_cases))));
     }
 
     public async Task DisposeAsync()

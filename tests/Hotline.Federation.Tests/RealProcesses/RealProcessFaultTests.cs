@@ -5,7 +5,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Hotline.EndToEnd.Tests.Infrastructure;
+using Hotline.Testing;
 using Hotline.Federation.Contracts;
 using Hotline.Identity;
 using Hotline.ServiceDefaults;
@@ -15,7 +15,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Wolverine;
 using Wolverine.Runtime.Serialization;
 using Xunit.Abstractions;
-using E2EPoller = Hotline.EndToEnd.Tests.Infrastructure.Poller;
+using E2EPoller = Hotline.Testing.Poller;
 
 namespace Hotline.Federation.Tests.RealProcesses;
 

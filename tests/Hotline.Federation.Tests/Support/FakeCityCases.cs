@@ -9,7 +9,7 @@ namespace Hotline.Federation.Tests.Support;
 /// In-memory stand-in for the city's ticketing module (test project only): idempotent intake by origin reference,
 /// an ordered feed, feedback and reminders recorded per case.
 /// </summary>
-internal sealed class FakeCityCases(string node) : ICityCases, Ticketing.ICaseFeedSignal
+internal sealed class FakeCityCases(string node) : ICityCases, ICityFeedSignal
 {
     private readonly WakeSignal _committed = new();
     private readonly object _gate = new();
@@ -52,7 +52,7 @@ internal sealed class FakeCityCases(string node) : ICityCases, Ticketing.ICaseFe
                 Phone = phone, Name = name, Location = location, Description = description ?? title,
             };
             _cases[number] = c;
-            Append(c, "created", null, null);
+            Append(c, CityFeedEvent.Created, null, null);
             return number;
         }
     }
@@ -64,7 +64,7 @@ internal sealed class FakeCityCases(string node) : ICityCases, Ticketing.ICaseFe
         {
             var c = _cases[caseNumber];
             c.Status = status;
-            Append(c, "statusChanged", comment, null);
+            Append(c, CityFeedEvent.StatusChanged, comment, null);
         }
     }
 
@@ -78,7 +78,7 @@ internal sealed class FakeCityCases(string node) : ICityCases, Ticketing.ICaseFe
         {
             var c = _cases[caseNumber];
             c.Status = "transferredOut";
-            Append(c, "transferredOut", reason, new CityTransfer(targetNode, reason, description ?? c.Description ?? c.Title, phone ?? c.Phone, c.Name, null)
+            Append(c, CityFeedEvent.TransferredOut, reason, new CityTransfer(targetNode, reason, description ?? c.Description ?? c.Title, phone ?? c.Phone, c.Name, null)
             {
                 Location = c.Location,
                 AcceptedAt = DateTimeOffset.UtcNow,
@@ -108,7 +108,7 @@ internal sealed class FakeCityCases(string node) : ICityCases, Ticketing.ICaseFe
                 Description = incoming.Description,
             };
             _cases[number] = c;
-            Append(c, "created", null, null);
+            Append(c, CityFeedEvent.Created, null, null);
             return Task.FromResult<Result<AcceptedIncomingCase>>(new AcceptedIncomingCase(number, false));
         }
     }
@@ -165,11 +165,25 @@ internal sealed class FakeCityCases(string node) : ICityCases, Ticketing.ICaseFe
         }
     }
 
-    private void Append(FakeCase c, string eventType, string? comment, CityTransfer? transfer)
+    private void Append(FakeCase c, CityFeedEvent kind, string? comment, CityTransfer? transfer)
     {
         var summary = new CaseSummary(c.CaseNumber, c.Type, null, c.Origin is null ? "phone" : c.Origin.Channel.ToString().ToLowerInvariant(),
             c.Title, c.MaskedPhone, c.Status, DateTimeOffset.UtcNow, c.Deadline, false);
-        _feed.Add(new CityFeedEntry(_feed.Count + 1, c.CaseNumber, eventType, DateTimeOffset.UtcNow, summary, comment, c.Origin, transfer));
+        // Like the ticketing adapter: the feed's event name beside the typed event, the outcome from the status.
+        var name = kind switch
+        {
+            CityFeedEvent.Created => "created",
+            CityFeedEvent.StatusChanged => "statusChanged",
+            CityFeedEvent.TransferredOut => "transferredOut",
+            _ => "other",
+        };
+        var outcome = c.Status switch
+        {
+            "closed" => CityCaseOutcome.Resolved,
+            "returned" => CityCaseOutcome.Returned,
+            _ => CityCaseOutcome.Open,
+        };
+        _feed.Add(new CityFeedEntry(_feed.Count + 1, c.CaseNumber, kind, name, DateTimeOffset.UtcNow, summary, outcome, comment, c.Origin, transfer));
         _committed.Raise();
     }
 

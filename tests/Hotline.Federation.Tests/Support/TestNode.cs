@@ -118,7 +118,7 @@ internal sealed class TestNode : IAsyncDisposable
         {
             city = new FakeCityCases(spec.Id);
             builder.Services.AddSingleton<ICityCases>(city);
-            builder.Services.AddSingleton<Ticketing.ICaseFeedSignal>(city);
+            builder.Services.AddSingleton<ICityFeedSignal>(city);
         }
 
         services?.Invoke(builder.Services);

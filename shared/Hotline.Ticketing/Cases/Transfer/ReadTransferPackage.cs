@@ -31,8 +31,8 @@ internal sealed partial class ReadTransferPackageHandler(
             return NotFound(caseNumber, targetNode);
         }
 
-        // The transferOut history line carries "targetNode|reason" (CaseStateMachine); the latest one to this target wins.
-        var prefix = targetNode + "|";
+        // The transferOut history line carries the target and the reason (TransferNote); the latest one to this target wins.
+        var prefix = TransferNote.PrefixFor(targetNode);
         var transfer = await db.Events.AsNoTracking()
             .Where(e => e.CaseId == order.Id && e.Kind == "transferOut" && e.Comment != null && e.Comment.StartsWith(prefix))
             .OrderByDescending(e => e.Id).FirstOrDefaultAsync(ct);
@@ -44,7 +44,7 @@ internal sealed partial class ReadTransferPackageHandler(
         CaseLog.Audit(db, Federation, clock.GetUtcNow(), "pii.read", order.CaseNumber, $"转办内容 read for {targetNode} (caller phone and name)");
         await db.SaveChangesAsync(ct);
         LogRead(logger, order.CaseNumber, targetNode);
-        return new TransferPackage(order.CaseNumber, targetNode, transfer.Comment![prefix.Length..], order.Type, order.Category,
+        return new TransferPackage(order.CaseNumber, targetNode, TransferNote.Parse(transfer.Comment!).Reason, order.Type, order.Category,
             order.Description, order.CallerPhone, order.CallerName, order.Confidential, order.Enterprise, order.Location,
             order.OccurredAt, order.AcceptedAt, order.Deadline);
     }

@@ -1,6 +1,4 @@
-using Hotline.SharedKernel;
-
-namespace Hotline.Analytics;
+namespace Hotline.SharedKernel;
 
 /// <summary>One cell of a city day (see the module's ADR): the dimensions ("" when empty) and the counts.</summary>
 public sealed record DailyStatsCell(string Type, string Category, string CategoryName, string Channel, string Enterprise, string Status,
@@ -14,11 +12,14 @@ public sealed record DailyStatsCell(string Type, string Category, string Categor
 public sealed record DailyStats(string Node, string NodeName, string Province, string Day, long Version, IReadOnlyList<DailyStatsCell> Cells);
 
 /// <summary>
-/// How the federation carries the daily aggregates: read the days this node still owes its parent, mark them sent,
-/// and apply a day received from a child.
+/// How the federation carries the daily aggregates without knowing the analytics module: read the days this node still
+/// owes its parent, mark them sent, and apply a day received from a child.
 /// </summary>
 public interface IDailyStatsExchange
 {
+    /// <summary>How often the days still owed to the parent should be looked for.</summary>
+    TimeSpan SendInterval { get; }
+
     /// <summary>Days changed here (a city's own, or a province's received ones) not yet sent to the parent, oldest change first.</summary>
     Task<IReadOnlyList<DailyStats>> ReadPendingAsync(int max, CancellationToken ct);
 

@@ -12,27 +12,34 @@ namespace Hotline.Federation.Assignments;
 /// <summary>
 /// Feedback (进展 / 办结 / 退单) travelling from the handling city back to the origin: forwarded hop by hop; at an
 /// assigner (province/ministry) applied to the 交办 read model, at a city (转办 origin) recorded on its case.
-/// Idempotent by feedback id.
+/// Idempotent by feedback id. Public only because Wolverine's generated code calls it; each message gets its own DI scope.
 /// </summary>
-internal sealed class FeedbackApplier(NextHopSender router, FederationDbContext db, IServiceProvider services, IOptions<NodeOptions> node)
+public sealed class FeedbackHandler(IServiceScopeFactory scopes)
 {
+    /// <summary>Progress travelling back to the origin.</summary>
     public Task Handle(CaseProgressed message, IMessageBus bus, CancellationToken ct) => ApplyAsync(message, bus, ct);
 
+    /// <summary>The result travelling back to the origin.</summary>
     public Task Handle(CaseResolved message, IMessageBus bus, CancellationToken ct) => ApplyAsync(message, bus, ct);
 
+    /// <summary>退单 travelling back to the origin.</summary>
     public Task Handle(CaseReturned message, IMessageBus bus, CancellationToken ct) => ApplyAsync(message, bus, ct);
 
     private async Task ApplyAsync(ICaseFeedback message, IMessageBus bus, CancellationToken ct)
     {
+        await using var scope = scopes.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+        var router = services.GetRequiredService<NextHopSender>();
+        var db = services.GetRequiredService<FederationDbContext>();
         if (!router.IsForMe(message))
         {
             await router.ForwardAsync(bus, message);
             return;
         }
 
-        if (node.Value.Tier == NodeTier.Municipal)
+        if (services.GetRequiredService<IOptions<NodeOptions>>().Value.Tier == NodeTier.Municipal)
         {
-            await RecordAtOriginCityAsync(message, ct);
+            await RecordAtOriginCityAsync(services, router, db, message, ct);
             return;
         }
 
@@ -87,7 +94,8 @@ internal sealed class FeedbackApplier(NextHopSender router, FederationDbContext 
         }
     }
 
-    private async Task RecordAtOriginCityAsync(ICaseFeedback message, CancellationToken ct)
+    private static async Task RecordAtOriginCityAsync(IServiceProvider services, NextHopSender router, FederationDbContext db,
+        ICaseFeedback message, CancellationToken ct)
     {
         var cases = services.GetService<ICityCases>()
             ?? throw new FederationRejectedException($"Node {router.Self} has no case module for feedback on {message.CaseNumber}.");

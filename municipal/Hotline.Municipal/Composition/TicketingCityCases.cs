@@ -1,15 +1,18 @@
 using System.Globalization;
+using Hotline.Federation.CityCases;
 using Hotline.SharedKernel;
 using Hotline.Ticketing;
+using FederationSummary = Hotline.Federation.Contracts.CaseSummary;
 
-namespace Hotline.Federation.CityCases;
+namespace Hotline.Municipal.Composition;
 
 /// <summary>
-/// The real city adapter over Hotline.Ticketing: <see cref="ICaseIntake"/> for incoming 交办/转办 and feedback,
-/// <see cref="ICaseFeed"/> for the relay, <see cref="ICaseSupervision"/> for 催办/督办/通报 from the assigner (they show
-/// in the case history and the handler's queue) and <see cref="ICaseTransferSource"/> for the full content of a 转办
-/// (read audited by ticketing). A result sent back by the assigner (退回重办) has no supervision kind of its own and is
-/// recorded as 催办 with the text prefixed. Without <see cref="ICaseTransferSource"/> a 转办 carries the summary title only.
+/// The city's cases as federation sees them (<see cref="ICityCases"/>), over the ticketing module's public contracts:
+/// <see cref="ICaseIntake"/> for incoming 交办/转办 and feedback, <see cref="ICaseFeed"/> for the relay,
+/// <see cref="ICaseSupervision"/> for 催办/督办/通报 from the assigner (they show in the case history and the handler's
+/// queue) and <see cref="ICaseTransferSource"/> for the full content of a 转办 (read audited by ticketing). A result sent
+/// back by the assigner (退回重办) has no supervision kind of its own and is recorded as 催办 with the text prefixed.
+/// Without <see cref="ICaseTransferSource"/> a 转办 carries the summary title only.
 /// </summary>
 internal sealed class TicketingCityCases(ICaseIntake intake, ICaseFeed feed, ICaseSupervision supervision,
     ICaseTransferSource? transfers = null) : ICityCases
@@ -102,7 +105,7 @@ internal sealed class TicketingCityCases(ICaseIntake intake, ICaseFeed feed, ICa
     internal static CityFeedEntry Map(CaseFeedEntry e)
     {
         var s = e.Summary;
-        var summary = new Contracts.CaseSummary(s.CaseNumber, Camel(s.Type.ToString()), s.Category, Camel(s.Channel.ToString()), s.Title,
+        var summary = new FederationSummary(s.CaseNumber, Camel(s.Type.ToString()), s.Category, Camel(s.Channel.ToString()), s.Title,
             s.MaskedPhone, s.Status, s.AcceptedAt, s.Deadline, s.Major);
         CaseOrigin? origin = null;
         if (e.Source is { } src)
@@ -112,21 +115,49 @@ internal sealed class TicketingCityCases(ICaseIntake intake, ICaseFeed feed, ICa
                 Guid.TryParse(src.CorrelationId, out var correlation) ? correlation : Guid.Empty, channel);
         }
 
-        CityTransfer? transfer = null;
-        var comment = e.Comment;
-        if (e.EventType == Ticketing.CaseFeedEvents.TransferredOut && e.Comment is { } c)
+        var kind = e.EventType switch
         {
-            // Ticketing writes "targetNode|reason" for 转办.
-            var bar = c.IndexOf('|', StringComparison.Ordinal);
-            var target = bar < 0 ? c : c[..bar];
-            var reason = bar < 0 ? string.Empty : c[(bar + 1)..];
-            transfer = new CityTransfer(target.Trim(), reason, s.Title, null, null, s.Category);
-            comment = reason;
-        }
-
-        return new CityFeedEntry(e.Position, e.CaseNumber, e.EventType, e.OccurredAt, summary, comment, origin, transfer);
+            CaseFeedEvents.Created => CityFeedEvent.Created,
+            CaseFeedEvents.StatusChanged => CityFeedEvent.StatusChanged,
+            CaseFeedEvents.TransferredOut => CityFeedEvent.TransferredOut,
+            _ => CityFeedEvent.Other,
+        };
+        var outcome = s.Status switch
+        {
+            CaseStatusNames.Closed => CityCaseOutcome.Resolved,
+            CaseStatusNames.Returned => CityCaseOutcome.Returned,
+            _ => CityCaseOutcome.Open,
+        };
+        var transfer = e.Transfer is { } t ? new CityTransfer(t.TargetNode, t.Reason, s.Title, null, null, s.Category) : null;
+        return new CityFeedEntry(e.Position, e.CaseNumber, kind, e.EventType, e.OccurredAt, summary, outcome, e.Comment, origin, transfer);
     }
 
-    private static string Camel(string name) =>
+    internal static string Camel(string name) =>
         string.Concat(name[..1].ToLower(CultureInfo.InvariantCulture), name.AsSpan(1));
+}
+
+/// <summary>上级调阅 at this city (<see cref="ICityCaseDetails"/>) over ticketing's <see cref="ICaseDetailSource"/>, which masks and audits.</summary>
+internal sealed class TicketingCaseDetails(ICaseDetailSource source) : ICityCaseDetails
+{
+    public async Task<Result<CityCaseDetail>> ReadAsync(CityCaseDetailRequest request, CancellationToken ct)
+    {
+        var read = await source.ReadAsync(new CaseDetailRequest(request.CaseNumber, request.RequestedByNode, request.RequestedByUser,
+            request.Reason, request.Via), ct);
+        if (!read.IsSuccess)
+        {
+            return read.Error!;
+        }
+
+        var d = read.Value;
+        return new CityCaseDetail(d.CaseNumber, TicketingCityCases.Camel(d.Type.ToString()), d.Category, TicketingCityCases.Camel(d.Channel.ToString()),
+            d.Status, d.StatusText, d.Title, d.Description, d.CallerMasked, d.Location, d.AcceptedAt, d.Deadline, d.HandlingUnit, d.Major,
+            d.Reply, d.Source?.OriginNode, d.Source?.OriginCaseNumber,
+            [.. d.Timeline.Select(t => new CityCaseDetailEvent(t.At, t.Kind, t.Status, t.Text, t.Comment, t.Actor))]);
+    }
+}
+
+/// <summary>The relay's wake-up (<see cref="ICityFeedSignal"/>): ticketing's commit signal.</summary>
+internal sealed class TicketingFeedSignal(ICaseFeedSignal signal) : ICityFeedSignal
+{
+    public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => signal.WaitAsync(timeout, ct);
 }
