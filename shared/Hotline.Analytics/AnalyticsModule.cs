@@ -36,6 +36,7 @@ public static class AnalyticsModule
         services.TryAddSingleton(TimeProvider.System);
         services.AddScoped<GetCaseStatsHandler>();
         services.AddScoped<GetRankingHandler>();
+        services.AddScoped<Warnings.GetWarningsHandler>();
         services.AddSingleton<CityRollup>();
         services.AddScoped<IDailyStatsExchange, DailyStatsExchange>();
         services.AddHostedService<AnalyticsStartup>();

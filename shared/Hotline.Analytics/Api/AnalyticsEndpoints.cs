@@ -20,6 +20,23 @@ internal static class AnalyticsEndpoints
         stats.MapGet("/ranking", RankingAsync).WithName("GetRanking")
             .WithSummary("Monthly ranking (month=yyyy-MM): the ministry ranks provinces, a province its cities, on the case indicators.")
             .ProducesValidationProblem();
+        stats.MapGet("/warnings", WarningsAsync).WithName("GetWarnings")
+            .WithSummary("动态预警 (date=yyyy-MM-dd): region × category spikes of the week ending that day against the seasonal baseline.")
+            .ProducesValidationProblem();
+    }
+
+    private static async Task<IResult> WarningsAsync(string? date, HttpContext http, Warnings.GetWarningsHandler handler, CancellationToken ct)
+    {
+        if (Denied(http) is { } denied)
+        {
+            return denied;
+        }
+
+        return (await handler.HandleAsync(date, ct)).ToHttpResult(list => TypedResults.Ok(new
+        {
+            date,
+            items = list.Select(w => new { node = w.Node, category = w.Category, name = w.CategoryName, count = w.Count, baseline = Math.Round(w.Baseline, 2), threshold = w.Threshold }),
+        }));
     }
 
     private static async Task<IResult> CasesAsync(string? from, string? to, string? groupBy, string? node, HttpContext http,
