@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Threading.RateLimiting;
+using Hotline.SharedKernel;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
@@ -135,20 +136,10 @@ internal sealed class PublicRateLimitPolicy(IOptionsMonitor<PublicRateLimitOptio
         var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(10);
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
         var http = context.HttpContext;
-        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        var problems = http.RequestServices.GetService<IProblemDetailsService>();
-        var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails
-        {
-            Status = StatusCodes.Status429TooManyRequests,
-            Title = "Too many requests",
-            Detail = $"Too many requests from this address; try again in {seconds} s. 请求过于频繁，请 {seconds} 秒后再试。",
-            Extensions = { ["code"] = "rate_limited", ["retryAfterSeconds"] = seconds },
-        };
-        if (problems is null || !await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem }))
-        {
-            await http.Response.WriteAsJsonAsync(problem, cancellationToken);
-        }
+        var error = Error.TooManyRequests("rate_limited",
+            $"Too many requests from this address; try again in {seconds} s. 请求过于频繁，请 {seconds} 秒后再试。");
+        await error.ToProblem(new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds }).ExecuteAsync(http);
     };
 
     public RateLimitPartition<string> GetPartition(HttpContext httpContext)

@@ -28,6 +28,7 @@ public static class ResultHttp
         ErrorKind.Conflict => StatusCodes.Status409Conflict,
         ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
         ErrorKind.Unavailable => StatusCodes.Status502BadGateway,
+        ErrorKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -66,6 +67,7 @@ public static class ResultHttp
         ErrorKind.Conflict => "Conflict",
         ErrorKind.Forbidden => "Forbidden",
         ErrorKind.Unavailable => "Upstream unavailable",
+        ErrorKind.TooManyRequests => "Too many requests",
         _ => "Error",
     };
 }
