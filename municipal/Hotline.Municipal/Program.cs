@@ -1,3 +1,4 @@
+using Hotline.Analytics;
 using Hotline.Directory;
 using Hotline.Federation;
 using Hotline.Identity;
@@ -28,6 +29,7 @@ public sealed class Program
         builder.AddTicketingModule();
         builder.AddTelephonyModule();
         builder.AddFederationModule();
+        builder.AddAnalyticsModule();
         builder.AddCityComposition();
 
         var app = builder.Build();
@@ -41,6 +43,7 @@ public sealed class Program
         app.MapTelephonyEndpoints();
         app.MapCityEndpoints();
         app.MapFederationEndpoints();
+        app.MapAnalyticsEndpoints();
         app.Run();
     }
 }

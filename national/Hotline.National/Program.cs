@@ -1,3 +1,4 @@
+using Hotline.Analytics;
 using Hotline.Directory;
 using Hotline.Federation;
 using Hotline.Identity;
@@ -23,6 +24,7 @@ public sealed class Program
         builder.AddDirectoryModule();
         builder.AddKnowledgeModule();
         builder.AddFederationModule();
+        builder.AddAnalyticsModule();
 
         var app = builder.Build();
         app.UseServiceDefaults();
@@ -32,6 +34,7 @@ public sealed class Program
         app.MapDirectoryEndpoints();
         app.MapKnowledgeEndpoints();
         app.MapFederationEndpoints();
+        app.MapAnalyticsEndpoints();
         app.Run();
     }
 }
