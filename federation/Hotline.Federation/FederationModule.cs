@@ -85,6 +85,8 @@ public static class FederationModule
         // 心跳 over the bus: the directory's beats go up through the parent's peer endpoint (either registration order).
         services.Replace(ServiceDescriptor.Singleton<IHeartbeatUplink, BusHeartbeatUplink>());
         services.TryAddSingleton<IDirectoryHeartbeats, NoDirectoryHeartbeats>();
+        // 日汇总 up the tree: a city's and a province's pending days go to the parent; received days go to analytics.
+        services.AddHostedService<DailyStatsUplink>();
         services.AddScoped<FederationOperations>();
         services.AddScoped<OfficerConsole.ConsoleQueries>();
         if (node.Tier != NodeTier.Municipal)
@@ -167,6 +169,7 @@ public static class FederationModule
                 .IncludeType<CityInboundHandler>()
                 .IncludeType<FeedbackHandler>()
                 .IncludeType<NodeHeartbeatHandler>()
+                .IncludeType<DailyStatsRolledUpHandler>()
                 .IncludeType<AssignmentSaga>();
 
             opts.Policies.UseDurableLocalQueues();

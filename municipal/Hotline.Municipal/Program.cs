@@ -1,6 +1,8 @@
+using Hotline.Analytics;
 using Hotline.Directory;
 using Hotline.Federation;
 using Hotline.Identity;
+using Hotline.Knowledge;
 using Hotline.Municipal.Composition;
 using Hotline.ServiceDefaults;
 using Hotline.Telephony;
@@ -23,9 +25,11 @@ public sealed class Program
         builder.AddIdentityModule();
         builder.AddWebModule();
         builder.AddDirectoryModule();
+        builder.AddKnowledgeModule();
         builder.AddTicketingModule();
         builder.AddTelephonyModule();
         builder.AddFederationModule();
+        builder.AddAnalyticsModule();
         builder.AddCityComposition();
 
         var app = builder.Build();
@@ -34,10 +38,12 @@ public sealed class Program
         app.MapIdentityEndpoints();
         app.MapWebPages();
         app.MapDirectoryEndpoints();
+        app.MapKnowledgeEndpoints();
         app.MapTicketingEndpoints();
         app.MapTelephonyEndpoints();
         app.MapCityEndpoints();
         app.MapFederationEndpoints();
+        app.MapAnalyticsEndpoints();
         app.Run();
     }
 }

@@ -1,6 +1,8 @@
+using Hotline.Analytics;
 using Hotline.Directory;
 using Hotline.Federation;
 using Hotline.Identity;
+using Hotline.Knowledge;
 using Hotline.ServiceDefaults;
 using Hotline.Web;
 
@@ -20,7 +22,9 @@ public sealed class Program
         builder.AddIdentityModule();
         builder.AddWebModule();
         builder.AddDirectoryModule();
+        builder.AddKnowledgeModule();
         builder.AddFederationModule();
+        builder.AddAnalyticsModule();
 
         var app = builder.Build();
         app.UseServiceDefaults();
@@ -28,7 +32,9 @@ public sealed class Program
         app.MapIdentityEndpoints();
         app.MapWebPages();
         app.MapDirectoryEndpoints();
+        app.MapKnowledgeEndpoints();
         app.MapFederationEndpoints();
+        app.MapAnalyticsEndpoints();
         app.Run();
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Threading.RateLimiting;
+using Hotline.SharedKernel;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
@@ -130,16 +131,15 @@ public static class PublicRateLimits
 /// </summary>
 internal sealed class PublicRateLimitPolicy(IOptionsMonitor<PublicRateLimitOptions> options) : IRateLimiterPolicy<string>
 {
-    public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } = async (context, _) =>
+    public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } = async (context, cancellationToken) =>
     {
         var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(10);
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
         var http = context.HttpContext;
-        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        var refused = new Hotline.SharedKernel.Error(Hotline.SharedKernel.ErrorKind.TooManyRequests, "rate_limited",
+        var error = Error.TooManyRequests("rate_limited",
             $"Too many requests from this address; try again in {seconds} s. 请求过于频繁，请 {seconds} 秒后再试。");
-        await refused.ToProblem(new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds }).ExecuteAsync(http);
+        await error.ToProblem(new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds }).ExecuteAsync(http);
     };
 
     public RateLimitPartition<string> GetPartition(HttpContext httpContext)

@@ -13,7 +13,7 @@ public enum ErrorKind
     Forbidden,
     /// <summary>Another node or service this one depends on did not answer (502).</summary>
     Unavailable,
-    /// <summary>The caller sent too many requests; try again later (429).</summary>
+    /// <summary>The caller sent more requests than its limit allows; it may retry later (429).</summary>
     TooManyRequests,
 }
 
@@ -29,6 +29,8 @@ public sealed record Error(ErrorKind Kind, string Code, string Message, IReadOnl
     public static Error Invalid(string code, string message) => new(ErrorKind.Invalid, code, message);
 
     public static Error Unavailable(string code, string message) => new(ErrorKind.Unavailable, code, message);
+
+    public static Error TooManyRequests(string code, string message) => new(ErrorKind.TooManyRequests, code, message);
 
     /// <summary>A validation failure naming each bad field.</summary>
     public static Error Validation(IReadOnlyDictionary<string, string[]> fields) =>

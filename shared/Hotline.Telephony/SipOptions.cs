@@ -89,6 +89,14 @@ public sealed class SipOptions
     /// <summary>Newly registered extensions become ready agents (demo); otherwise they start logged out.</summary>
     public bool AgentsReadyOnRegister { get; set; } = true;
 
+    /// <summary>
+    /// How a call to the hotline number is taken while the IVR and the queue serve it: <see cref="IvrAnswerMode.Answer"/>
+    /// (200 OK at the IVR, as Asterisk, FreeSWITCH and VICIdial do: the caller waits in a confirmed dialog that no
+    /// carrier's INVITE timer, RFC 3261 Timer C, can drop) or <see cref="IvrAnswerMode.EarlyMedia"/> (183 with the IVR's
+    /// audio, 200 only when an agent answers). Either way a call counts as answered only when an agent answers it.
+    /// </summary>
+    public IvrAnswerMode IvrAnswer { get; set; } = IvrAnswerMode.Answer;
+
     /// <summary>Record every bridged call as stereo WAV (caller left, agent right).</summary>
     public bool RecordCalls { get; set; } = true;
 
@@ -140,6 +148,16 @@ public sealed class SipOptions
     }
 
     private static bool TimeOnlyOrMidnight(string s) => s == "24:00" || TimeOnly.TryParseExact(s, "HH:mm", out _);
+}
+
+/// <summary>How the IVR takes a call to the hotline (<see cref="SipOptions.IvrAnswer"/>).</summary>
+public enum IvrAnswerMode
+{
+    /// <summary>200 OK when the IVR starts.</summary>
+    Answer,
+
+    /// <summary>183 Session Progress with the IVR's audio until an agent answers.</summary>
+    EarlyMedia,
 }
 
 /// <summary>A SIP extension (分机) an agent's phone registers with.</summary>

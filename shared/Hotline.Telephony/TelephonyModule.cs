@@ -49,12 +49,14 @@ public static class TelephonyModule
             new FileVoicemailSink(sp.GetRequiredService<IOptions<SipOptions>>().Value, sp.GetRequiredService<ILoggerFactory>()));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<CtiBroadcaster>();
-        services.AddSingleton(sp => new SipEngine(
+        services.AddSingleton(sp => new TelephonyNode(
             sp.GetRequiredService<IOptions<SipOptions>>().Value,
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>(),
-            voicemail: sp.GetRequiredService<IVoicemailSink>(),
-            events: sp.GetRequiredService<CtiBroadcaster>()));
+            sp.GetRequiredService<IVoicemailSink>(),
+            sp.GetRequiredService<CtiBroadcaster>()));
+        services.AddSingleton(sp => sp.GetRequiredService<TelephonyNode>().Engine);
+        services.AddSingleton(sp => sp.GetRequiredService<TelephonyNode>().Calls);
         services.AddHostedService<TelephonyHostedService>();
         services.AddSignalR();
         return builder;
@@ -79,10 +81,10 @@ internal sealed class SipOptionsValidator : IValidateOptions<SipOptions>
     }
 }
 
-/// <summary>Starts and stops the SIP engine with the host.</summary>
-internal sealed class TelephonyHostedService(SipEngine engine) : IHostedService
+/// <summary>Starts and stops the SIP engine and call center with the host.</summary>
+internal sealed class TelephonyHostedService(TelephonyNode node) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => engine.StartAsync(cancellationToken);
+    public Task StartAsync(CancellationToken cancellationToken) => node.StartAsync(cancellationToken);
 
-    public Task StopAsync(CancellationToken cancellationToken) => engine.StopAsync();
+    public Task StopAsync(CancellationToken cancellationToken) => node.StopAsync();
 }

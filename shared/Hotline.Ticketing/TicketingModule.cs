@@ -61,9 +61,12 @@ public static class TicketingModule
         services.AddScoped<AcceptCaseHandler>();
         services.AddScoped<ICaseIntake>(sp => sp.GetRequiredService<AcceptCaseHandler>());
         services.AddScoped<TakeActionHandler>();
+        services.AddScoped<Cases.Import.ImportCasesHandler>();
+        services.AddScoped<ICaseHistoryImport>(sp => sp.GetRequiredService<Cases.Import.ImportCasesHandler>());
         services.AddScoped<CaseQueries>();
         services.AddScoped<AddAttachmentHandler>();
         services.AddScoped<ICaseFeed, CaseFeedReader>();
+        services.AddScoped<ICaseFactsSource, ReadCaseFactsHandler>();
         services.AddScoped<ICaseSupervision, RecordSupervisionHandler>();
         services.AddScoped<Reference.ReferenceDataEditor>();
         services.TryAddSingleton<IRecordingStore>(sp => new FileRecordingStore(Path.Combine(

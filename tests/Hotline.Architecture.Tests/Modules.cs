@@ -19,7 +19,10 @@ internal static class Modules
     /// <summary>Federation libraries (bus, relay, directory, launcher).</summary>
     public static readonly string[] Federation = ["Hotline.Federation", "Hotline.Directory", "Hotline.Launcher"];
 
-    /// <summary>The shared modules: every project folder under <c>shared/</c>.</summary>
+    /// <summary>The checkout this test runs in (the folder holding Hotline.sln).</summary>
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    /// <summary>The shared modules: every project folder under <c>shared/</c> (after <see cref="RepositoryRoot"/>: initialized in order).</summary>
     public static IReadOnlyList<string> Shared { get; } = FindShared();
 
     public static Assembly Load(string name) => Assembly.Load(new AssemblyName(name));
@@ -28,7 +31,14 @@ internal static class Modules
     public static string[] AllOurs(params string[] except) =>
         [.. Shared.Concat(Hosts).Concat(Federation).Where(n => !except.Contains(n))];
 
-    private static string[] FindShared()
+    private static string[] FindShared() =>
+        [.. System.IO.Directory.GetDirectories(Path.Combine(RepositoryRoot, "shared"))
+            .Where(d => System.IO.Directory.GetFiles(d, "*.csproj").Length > 0)
+            .Select(Path.GetFileName)
+            .OfType<string>()
+            .Order(StringComparer.Ordinal)];
+
+    private static string FindRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Hotline.sln")))
@@ -41,10 +51,6 @@ internal static class Modules
             throw new InvalidOperationException("Hotline.sln not found above " + AppContext.BaseDirectory);
         }
 
-        return [.. System.IO.Directory.GetDirectories(Path.Combine(dir.FullName, "shared"))
-            .Where(d => System.IO.Directory.GetFiles(d, "*.csproj").Length > 0)
-            .Select(Path.GetFileName)
-            .OfType<string>()
-            .Order(StringComparer.Ordinal)];
+        return dir.FullName;
     }
 }

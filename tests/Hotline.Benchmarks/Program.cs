@@ -12,6 +12,20 @@ if (args.Length > 0 && args[0] == "ticketing")
     return;
 }
 
+if (args.Length > 0 && args[0] == "knowledge")
+{
+    // Stopwatch harness for the knowledge index (docs/benchmarks.md, Knowledge).
+    Environment.ExitCode = await Hotline.Benchmarks.Knowledge.KnowledgeCommand.RunAsync(args[1..]);
+    return;
+}
+
+if (args.Length > 0 && args[0] == "analytics")
+{
+    // Stopwatch harness for the statistics targets (docs/benchmarks.md, Analytics).
+    Environment.ExitCode = await Hotline.Benchmarks.Analytics.AnalyticsCommand.RunAsync(args[1..]);
+    return;
+}
+
 if (args.Length > 0 && args[0] == "federation")
 {
     // Stopwatch harness for the federation relay (docs/benchmarks.md, Federation).

@@ -423,6 +423,9 @@ public sealed class CallCenterSite : MunicipalSite
         builder.UseSetting("Sip:Udp", SipEndPoint.ToString());
         builder.UseSetting("Sip:Tcp", string.Empty);
         builder.UseSetting("Sip:Realm", "440300.12328.local");
+        // The lane's test phone calls 12328 in an early dialog (183, digit by INFO, CANCEL): the IVR's early-media mode.
+        // The launched lane (Launched/) calls the default mode, where the IVR answers.
+        builder.UseSetting("Sip:IvrAnswer", "EarlyMedia");
         builder.UseSetting("Sip:Extensions:0:Extension", Extension);
         builder.UseSetting("Sip:Extensions:0:Password", ExtensionPassword);
         builder.UseSetting("Sip:AgentsReadyOnRegister", "false");

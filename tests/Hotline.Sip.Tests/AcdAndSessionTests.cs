@@ -15,7 +15,7 @@ public sealed class AcdAndSessionTests(ITestOutputHelper output)
     private static string S(int n) => n.ToString(CultureInfo.InvariantCulture);
 
     private static async Task<Call> ActiveCall(EngineHost host) =>
-        await Poller.Value(() => host.Engine.Calls.ActiveCallList.FirstOrDefault(c => c.CallerMedia is not null), TimeSpan.FromSeconds(10),
+        await Poller.ValueAsync(() => host.Calls.ActiveCallList.FirstOrDefault(c => c.CallerMedia is not null), TimeSpan.FromSeconds(10),
             "the call to appear");
 
     private string Events(EngineHost host) => string.Join(", ", host.Sinks.Events.Select(e => $"{e.Type}:{e.State}"));
@@ -33,7 +33,7 @@ public sealed class AcdAndSessionTests(ITestOutputHelper output)
             }
         });
         // Recent history of the queue: a caller first in line was answered after 90 s → "约两分钟" for the next one.
-        host.Engine.Calls.Acd.Answered("8009", "suggestion", TimeSpan.FromSeconds(90), 1);
+        host.Calls.Acd.Answered("8009", "suggestion", TimeSpan.FromSeconds(90), 1);
 
         await using var probe = new RtpProbe();
         var sipp = Sipp.RunAsync(host.Udp, "call-callback.xml", TimeSpan.FromSeconds(60), "u1",
@@ -42,22 +42,22 @@ public sealed class AcdAndSessionTests(ITestOutputHelper output)
         probe.Target = call.CallerMedia!.LocalEndPoint;
         await probe.SendDigitAsync(3);
 
-        Assert.True(await Poller.Until(() => host.Sinks.Events.Any(e => e.Type == "waitEstimate"), TimeSpan.FromSeconds(10)), Events(host));
+        Assert.True(await Poller.HoldsWithinAsync(() => host.Sinks.Events.Any(e => e.Type == "waitEstimate"), TimeSpan.FromSeconds(10)), Events(host));
         Assert.Equal("90", host.Sinks.Events.First(e => e.Type == "waitEstimate").State);
-        Assert.True(await Poller.Until(() => call.Phase == CallPhase.CallbackOffer, TimeSpan.FromSeconds(15)), $"phase {call.Phase}: {Events(host)}");
+        Assert.True(await Poller.HoldsWithinAsync(() => call.Phase == CallPhase.CallbackOffer, TimeSpan.FromSeconds(15)), $"phase {call.Phase}: {Events(host)}");
         var offerAt = DateTime.UtcNow;
-        Assert.True(await Poller.Until(() => probe.Since(offerAt).Length > 4000, TimeSpan.FromSeconds(10)), "no offer prompt RTP");
+        Assert.True(await Poller.HoldsWithinAsync(() => probe.Since(offerAt).Length > 4000, TimeSpan.FromSeconds(10)), "no offer prompt RTP");
         await probe.SendDigitAsync(1); // 如需回电请按一
 
         var (code, log) = await sipp; // the engine confirms, then sends BYE
         Assert.True(code == 0, log);
-        var request = host.Engine.Calls.Callbacks.List().Single();
+        var request = host.Calls.Callbacks.List().Single();
         Assert.Equal((CallbackRequest.Requested, "13800138000", "suggestion", call.Id), (request.Reason, request.Caller, request.Queue, request.CallId));
         Assert.Contains(host.Sinks.Events, e => e.Type == "callback" && e.State == CallbackRequest.Open);
-        var cdr = await Poller.Value(() => host.Engine.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
+        var cdr = await Poller.ValueAsync(() => host.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
         Assert.Equal("callback", cdr.Outcome);
         Assert.Empty(host.Sinks.Voicemails);
-        Assert.Equal(1, host.Engine.Calls.Acd.Queues().Single(q => q.Name == "suggestion").Overflowed);
+        Assert.Equal(1, host.Calls.Acd.Queues().Single(q => q.Name == "suggestion").Overflowed);
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class AcdAndSessionTests(ITestOutputHelper output)
         var (code, log) = await Sipp.RunAsync(host.Udp, "session-refresh.xml", TimeSpan.FromSeconds(30), "u1",
             "-key", "probe_port", S(probe.Port));
         Assert.True(code == 0, log); // 200s carried Session-Expires (and Require: timer on the first)
-        var cdr = await Poller.Value(() => host.Engine.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(10), "the CDR");
+        var cdr = await Poller.ValueAsync(() => host.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(10), "the CDR");
         Assert.Equal("voicemail", cdr.Outcome); // the refreshes did not disturb the call; the caller's BYE ended it
     }
 
@@ -83,15 +83,15 @@ public sealed class AcdAndSessionTests(ITestOutputHelper output)
     {
         await using var host = await EngineHost.StartAsync(output, o => o.RtpTimeoutSeconds = 2);
         await using var agent = Baresip.Start(host.Udp, EngineHost.Agent2, "s3cret-8002", autoAnswer: true, toneHz: 1000);
-        Assert.True(await Poller.Until(() => host.Engine.Registrar.Find(EngineHost.Agent2) is not null, TimeSpan.FromSeconds(15)), agent.Output);
+        Assert.True(await Poller.HoldsWithinAsync(() => host.Engine.Registrar.Find(EngineHost.Agent2) is not null, TimeSpan.FromSeconds(15)), agent.Output);
 
         // The caller's side sends no RTP at all (a dead phone or a NAT that closed).
         var (code, log) = await Sipp.RunAsync(host.Udp, "call-extension-rtp-timeout.xml", TimeSpan.FromSeconds(40), "u1",
             "-s", EngineHost.Agent2, "-key", "probe_port", S(FreePort.Udp()));
         Assert.True(code == 0, log); // SIPp got the engine's BYE
-        var cdr = await Poller.Value(() => host.Engine.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(10), "the CDR");
+        var cdr = await Poller.ValueAsync(() => host.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(10), "the CDR");
         Assert.Equal(("rtpTimeout", EngineHost.Agent2), (cdr.Outcome, cdr.Agent));
-        Assert.True(await Poller.Until(() => host.Sinks.Events.Any(e => e.Type == "agentLegEnded" && e.State == "200"), TimeSpan.FromSeconds(10)),
+        Assert.True(await Poller.HoldsWithinAsync(() => host.Sinks.Events.Any(e => e.Type == "agentLegEnded" && e.State == "200"), TimeSpan.FromSeconds(10)),
             "agent leg not ended: " + Events(host));
     }
 
@@ -110,19 +110,19 @@ public sealed class AcdAndSessionTests(ITestOutputHelper output)
             "-key", "probe_port", S(probe.Port), "-d", "1000");
         var call = await ActiveCall(host);
         Assert.Equal(CallPhase.Ringing, call.Phase);
-        Assert.True(await Poller.Until(() => call.CanRemoteAnswer, TimeSpan.FromSeconds(15)), "the phone never rang (180): " + phone.Output);
+        Assert.True(await Poller.HoldsWithinAsync(() => call.CanRemoteAnswer, TimeSpan.FromSeconds(15)), "the phone never rang (180): " + phone.Output);
         await Task.Delay(300); // the phone only rings; nothing answers by itself
         Assert.Equal(CallPhase.Ringing, call.Phase);
 
         var agent = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
             [new(System.Security.Claims.ClaimTypes.Role, "agent"), new("extension", EngineHost.Agent1)], "test")); // the phone's own agent
-        Assert.True(Hotline.Telephony.Cti.CallCommand.Handle(host.Engine, agent, call.Id, "answer",
+        Assert.True(Hotline.Telephony.Cti.CallCommand.Handle(host.Calls, agent, call.Id, "answer",
             Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).IsSuccess);
-        Assert.True(await Poller.Until(() => call.Phase == CallPhase.Talking, TimeSpan.FromSeconds(10)), $"phase {call.Phase}\n{phone.Output}");
+        Assert.True(await Poller.HoldsWithinAsync(() => call.Phase == CallPhase.Talking, TimeSpan.FromSeconds(10)), $"phase {call.Phase}\n{phone.Output}");
         var (code, log) = await caller;
         Assert.True(code == 0, log);
         Assert.Equal(0, await phone.WaitAsync(TimeSpan.FromSeconds(20)));
         Assert.Contains(host.Sinks.Events, e => e.Type == "remoteAnswer" && e.State == "200" && e.Agent == EngineHost.Agent1);
-        Assert.False(host.Engine.Calls.Answer(call.Id)); // no longer ringing
+        Assert.False(host.Calls.Answer(call.Id)); // no longer ringing
     }
 }

@@ -13,12 +13,12 @@ public sealed class CallTests(ITestOutputHelper output)
     private static string Ms(int ms) => ms.ToString(CultureInfo.InvariantCulture);
 
     private async Task<Hotline.Telephony.CallControl.Call> ActiveCall(EngineHost host) =>
-        await Poller.Value(() => host.Engine.Calls.ActiveCallList.FirstOrDefault(c => c.CallerMedia is not null), TimeSpan.FromSeconds(10),
+        await Poller.ValueAsync(() => host.Calls.ActiveCallList.FirstOrDefault(c => c.CallerMedia is not null), TimeSpan.FromSeconds(10),
             "the call to appear");
 
     private static async Task WaitRegistered(EngineHost host, string extension, Baresip phone)
     {
-        Assert.True(await Poller.Until(() => host.Engine.Registrar.Find(extension) is not null, TimeSpan.FromSeconds(15)),
+        Assert.True(await Poller.HoldsWithinAsync(() => host.Engine.Registrar.Find(extension) is not null, TimeSpan.FromSeconds(15)),
             "baresip did not register:\n" + phone.Output);
     }
 
@@ -28,7 +28,7 @@ public sealed class CallTests(ITestOutputHelper output)
         await using var host = await EngineHost.StartAsync(output);
         await using var agent = Baresip.Start(host.Udp, EngineHost.Agent1, EngineHost.Password, autoAnswer: true, toneHz: 1000);
         await WaitRegistered(host, EngineHost.Agent1, agent);
-        Assert.Equal(AgentState.Ready, host.Engine.Calls.Acd.StateOf(EngineHost.Agent1));
+        Assert.Equal(AgentState.Ready, host.Calls.Acd.StateOf(EngineHost.Agent1));
 
         await using var probe = new RtpProbe();
         var sipp = Sipp.RunAsync(host.Udp, "call.xml", TimeSpan.FromSeconds(60), "u1",
@@ -38,13 +38,13 @@ public sealed class CallTests(ITestOutputHelper output)
 
         // The Mandarin welcome arrives as RTP before any digit.
         var start = DateTime.UtcNow;
-        Assert.True(await Poller.Until(() => probe.Received >= 50, TimeSpan.FromSeconds(10)), "no prompt RTP");
+        Assert.True(await Poller.HoldsWithinAsync(() => probe.Received >= 50, TimeSpan.FromSeconds(10)), "no prompt RTP");
         var prompt = probe.Since(start);
         Assert.True(RtpProbe.Rms(prompt) > 300, $"prompt is silent (rms {RtpProbe.Rms(prompt):F0})");
 
         await probe.SendDigitAsync(1); // 投诉举报
         probe.StartTone(400);
-        Assert.True(await Poller.Until(() => call.Phase == Hotline.Telephony.CallControl.CallPhase.Talking, TimeSpan.FromSeconds(20)),
+        Assert.True(await Poller.HoldsWithinAsync(() => call.Phase == Hotline.Telephony.CallControl.CallPhase.Talking, TimeSpan.FromSeconds(20)),
             $"not answered: phase {call.Phase}\n{agent.Output}");
         Assert.Equal("complaint", call.Queue);
         Assert.Equal("1", call.IvrPath);
@@ -59,9 +59,9 @@ public sealed class CallTests(ITestOutputHelper output)
         Assert.True(RtpProbe.ToneShare(heard, 1000) > 0.5, $"agent tone share {RtpProbe.ToneShare(heard, 1000):F2}");
 
         // BYE on both legs: the caller's BYE got 200 (SIPp passed) and the agent's leg was ended with 200.
-        Assert.True(await Poller.Until(() => host.Sinks.Events.Any(e => e.Type == "agentLegEnded" && e.State == "200"), TimeSpan.FromSeconds(10)),
+        Assert.True(await Poller.HoldsWithinAsync(() => host.Sinks.Events.Any(e => e.Type == "agentLegEnded" && e.State == "200"), TimeSpan.FromSeconds(10)),
             "agent leg not ended: " + string.Join(", ", host.Sinks.Events.Select(e => $"{e.Type}:{e.State}")));
-        var cdr = await Poller.Value(() => host.Engine.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
+        var cdr = await Poller.ValueAsync(() => host.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
         Assert.Equal("answered", cdr.Outcome);
         Assert.Equal(EngineHost.Agent1, cdr.Agent);
 
@@ -83,9 +83,9 @@ public sealed class CallTests(ITestOutputHelper output)
         Assert.True(RtpProbe.ToneShare(decoded, 400) > 0.5, $"agent's phone heard 400 Hz share {RtpProbe.ToneShare(decoded, 400):F2}");
 
         Assert.True(call.AgentMedia is null || call.AgentMedia.AudioPacketsReceived > 50);
-        Assert.True(await Poller.Until(() => host.Engine.Calls.Acd.StateOf(EngineHost.Agent1) == AgentState.Ready, TimeSpan.FromSeconds(5)),
+        Assert.True(await Poller.HoldsWithinAsync(() => host.Calls.Acd.StateOf(EngineHost.Agent1) == AgentState.Ready, TimeSpan.FromSeconds(5)),
             "agent did not return to ready after wrap-up");
-        var queue = host.Engine.Calls.Acd.Queues().Single(q => q.Name == "complaint");
+        var queue = host.Calls.Acd.Queues().Single(q => q.Name == "complaint");
         Assert.Equal((1, 1), (queue.Answered, queue.AnsweredWithin15s));
     }
 
@@ -102,20 +102,20 @@ public sealed class CallTests(ITestOutputHelper output)
         var call = await ActiveCall(host);
         probe.Target = call.CallerMedia!.LocalEndPoint;
         await probe.SendDigitAsync(2);
-        Assert.True(await Poller.Until(() => host.Sinks.Events.Any(e => e.Type == "ringing" && e.Agent == EngineHost.Agent1), TimeSpan.FromSeconds(5)));
+        Assert.True(await Poller.HoldsWithinAsync(() => host.Sinks.Events.Any(e => e.Type == "ringing" && e.Agent == EngineHost.Agent1), TimeSpan.FromSeconds(5)));
 
         var (code, log) = await sipp;
         Assert.True(code == 0, log); // SIPp saw 200 for CANCEL and 487 for INVITE
 
-        Assert.True(await Poller.Until(() => host.Sinks.Events.Any(e => e.Type == "agentLegCancelled"), TimeSpan.FromSeconds(10)),
+        Assert.True(await Poller.HoldsWithinAsync(() => host.Sinks.Events.Any(e => e.Type == "agentLegCancelled"), TimeSpan.FromSeconds(10)),
             "agent INVITE not cancelled: " + string.Join(", ", host.Sinks.Events.Select(e => $"{e.Type}:{e.State}")));
         Assert.Equal("487", host.Sinks.Events.First(e => e.Type == "agentLegCancelled").State);
-        var cdr = await Poller.Value(() => host.Engine.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
+        var cdr = await Poller.ValueAsync(() => host.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
         Assert.Equal("abandoned", cdr.Outcome);
-        Assert.Equal(1, host.Engine.Calls.Acd.Queues().Single(q => q.Name == "inquiry").Abandoned);
-        var kept = host.Engine.Calls.Callbacks.List().Single(); // 放弃呼叫 kept for a call-back
+        Assert.Equal(1, host.Calls.Acd.Queues().Single(q => q.Name == "inquiry").Abandoned);
+        var kept = host.Calls.Callbacks.List().Single(); // 放弃呼叫 kept for a call-back
         Assert.Equal((Hotline.Telephony.CallControl.CallbackRequest.Abandoned, "13800138000", "inquiry"), (kept.Reason, kept.Caller, kept.Queue));
-        Assert.Equal(AgentState.Ready, host.Engine.Calls.Acd.StateOf(EngineHost.Agent1));
+        Assert.Equal(AgentState.Ready, host.Calls.Acd.StateOf(EngineHost.Agent1));
     }
 
     [Fact]
@@ -141,16 +141,16 @@ public sealed class CallTests(ITestOutputHelper output)
         var (code, log) = await sipp;
         Assert.True(code == 0, log);
         Assert.True(host.Sinks.Events.Count(e => e.Type == "position") >= 2, "position announcements: " + host.Sinks.Events.Count(e => e.Type == "position"));
-        var vm = await Poller.Value(() => host.Sinks.Voicemails.FirstOrDefault(), TimeSpan.FromSeconds(10), "the voicemail");
+        var vm = await Poller.ValueAsync(() => host.Sinks.Voicemails.FirstOrDefault(), TimeSpan.FromSeconds(10), "the voicemail");
         Assert.Equal("overflow", vm.Reason);
         Assert.Equal("suggestion", vm.Queue);
         Assert.Equal("13800138000", vm.Caller);
         Assert.True(vm.Duration > TimeSpan.FromSeconds(2), $"voicemail {vm.Duration}");
         var message = Hotline.Telephony.Media.WavReader.ReadMono8k(vm.RecordingPath);
         Assert.True(RtpProbe.ToneShare(message, 500) > 0.5, $"voicemail 500 Hz share {RtpProbe.ToneShare(message, 500):F2}");
-        var cdr = await Poller.Value(() => host.Engine.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
+        var cdr = await Poller.ValueAsync(() => host.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
         Assert.Equal(("voicemail", "440300-20261125-000001"), (cdr.Outcome, cdr.CaseNumber));
-        Assert.Equal(1, host.Engine.Calls.Acd.Queues().Single(q => q.Name == "suggestion").Overflowed);
+        Assert.Equal(1, host.Calls.Acd.Queues().Single(q => q.Name == "suggestion").Overflowed);
     }
 
     [Fact]
@@ -165,15 +165,15 @@ public sealed class CallTests(ITestOutputHelper output)
         var call = await ActiveCall(host);
         probe.Target = call.CallerMedia!.LocalEndPoint;
         probe.StartTone(400);
-        Assert.True(await Poller.Until(() => call.Phase == Hotline.Telephony.CallControl.CallPhase.Talking, TimeSpan.FromSeconds(10)),
+        Assert.True(await Poller.HoldsWithinAsync(() => call.Phase == Hotline.Telephony.CallControl.CallPhase.Talking, TimeSpan.FromSeconds(10)),
             $"not answered: {call.Phase}\n{agent.Output}");
         var answeredAt = DateTime.UtcNow;
         var (code, log) = await sipp;
         Assert.True(code == 0, log);
         var heard = probe.Since(answeredAt.AddMilliseconds(300));
         Assert.True(RtpProbe.ToneShare(heard, 1000) > 0.5, $"1 kHz share {RtpProbe.ToneShare(heard, 1000):F2}");
-        Assert.True(await Poller.Until(() => host.Sinks.Events.Any(e => e.Type == "agentLegEnded" && e.State == "200"), TimeSpan.FromSeconds(10)));
-        var cdr = await Poller.Value(() => host.Engine.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
+        Assert.True(await Poller.HoldsWithinAsync(() => host.Sinks.Events.Any(e => e.Type == "agentLegEnded" && e.State == "200"), TimeSpan.FromSeconds(10)));
+        var cdr = await Poller.ValueAsync(() => host.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
         Assert.Equal((EngineHost.Agent2, "8002", "answered"), (cdr.Agent, cdr.Called, cdr.Outcome));
     }
 
@@ -212,11 +212,11 @@ public sealed class CallTests(ITestOutputHelper output)
         var sipp = Sipp.RunAsync(host.Udp, "call-hung-up.xml", TimeSpan.FromSeconds(20), "u1",
             "-key", "probe_port", probe.Port.ToString(CultureInfo.InvariantCulture));
         var call = await ActiveCall(host);
-        Assert.True(host.Engine.Calls.HangUp(call.Id));
+        Assert.True(host.Calls.HangUp(call.Id));
         var (code, log) = await sipp;
         Assert.True(code == 0, log);
-        Assert.True(await Poller.Until(() => host.Engine.Calls.ActiveCallList.Count == 0, TimeSpan.FromSeconds(5)));
-        Assert.False(host.Engine.Calls.HangUp(call.Id));
+        Assert.True(await Poller.HoldsWithinAsync(() => host.Calls.ActiveCallList.Count == 0, TimeSpan.FromSeconds(5)));
+        Assert.False(host.Calls.HangUp(call.Id));
     }
 
     [Theory]
@@ -227,11 +227,11 @@ public sealed class CallTests(ITestOutputHelper output)
         await using var host = await EngineHost.StartAsync(output);
         var (code, log) = await Sipp.RunAsync(host.Udp, scenario, TimeSpan.FromSeconds(30), "u1", "-d", Ms(3000));
         Assert.True(code == 0, log);
-        var cdr = await Poller.Value(() => host.Engine.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
+        var cdr = await Poller.ValueAsync(() => host.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
         Assert.Equal((queue, path, "abandoned"), (cdr.Queue, cdr.IvrPath, cdr.Outcome));
     }
 
-    private static (short[] Left, short[] Right) ReadStereo(string path)
+    internal static (short[] Left, short[] Right) ReadStereo(string path)
     {
         var bytes = File.ReadAllBytes(path);
         var n = (bytes.Length - 44) / 4;

@@ -36,6 +36,33 @@ public static class Poller
     public static Task UntilAsync(Func<Task<bool>> probe, TimeSpan timeout, string what, TimeSpan? interval = null) =>
         UntilAsync(async () => await probe() ? string.Empty : null, timeout, what, interval);
 
+    /// <summary>An in-memory condition, polled every 20 ms (cheap to read, and a count passing a value is not missed).</summary>
     public static Task UntilAsync(Func<bool> probe, TimeSpan timeout, string what) =>
-        UntilAsync(() => Task.FromResult(probe()), timeout, what);
+        UntilAsync(() => Task.FromResult(probe()), timeout, what, InMemory);
+
+    /// <summary>The first non-null value of an in-memory read (every 20 ms), or a timeout naming <paramref name="what"/>.</summary>
+    public static Task<T> ValueAsync<T>(Func<T?> get, TimeSpan timeout, string what)
+        where T : class => UntilAsync(() => Task.FromResult(get()), timeout, what, InMemory);
+
+    /// <summary>
+    /// Whether an in-memory condition held within <paramref name="timeout"/> (polled every 20 ms), for a test that
+    /// builds its own failure message from what it sees at that moment (a peer's output, the events so far).
+    /// </summary>
+    public static async Task<bool> HoldsWithinAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < timeout)
+        {
+            if (condition())
+            {
+                return true;
+            }
+
+            await Task.Delay(InMemory);
+        }
+
+        return condition();
+    }
+
+    private static readonly TimeSpan InMemory = TimeSpan.FromMilliseconds(20);
 }

@@ -73,4 +73,24 @@ public sealed class PostgresTests : IAsyncLifetime
         Assert.Equal(20, feed.Count);
         Assert.Equal(20, feed.Select(f => f.CaseNumber).Distinct().Count());
     }
+
+    [Fact]
+    public async Task Case_history_import_is_idempotent_on_postgres_and_numbers_by_the_acceptance_day()
+    {
+        var (rows, bad) = ImportTests.File(1_200, _host.Clock.GetUtcNow(), "PG");
+        var admin = _host.As("admin1", "admin");
+        var first = await (await admin.PostJson("/api/v1/cases/import", new { cases = rows })).Json();
+        Assert.Equal(1_200 - bad.Count, first.GetProperty("imported").GetInt32());
+        Assert.Equal(bad.Count, first.GetProperty("refused").GetArrayLength());
+        var second = await (await admin.PostJson("/api/v1/cases/import", new { cases = rows })).Json();
+        Assert.Equal((0, 1_200 - bad.Count), (second.GetProperty("imported").GetInt32(), second.GetProperty("unchanged").GetInt32()));
+
+        await using var scope = _host.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<TicketingDbContext>();
+        Assert.Equal(1_200 - bad.Count, await db.Cases.CountAsync());
+        var numbers = await db.Cases.Select(c => new { c.CaseNumber, c.AcceptedAt }).ToListAsync();
+        Assert.All(numbers, n => Assert.Contains(Deadlines.WorkingCalendar.ChinaDate(n.AcceptedAt).ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture),
+            n.CaseNumber, StringComparison.Ordinal));
+        Assert.Equal(numbers.Count, numbers.Select(n => n.CaseNumber).Distinct().Count());
+    }
 }

@@ -46,8 +46,6 @@ internal static class CityComposition
             .ValidateOnStart();
         if (builder.Configuration.GetValue<bool>($"{DemoDataOptions.SectionName}:{nameof(DemoDataOptions.Enabled)}"))
         {
-            services.RemoveAll<TimeProvider>();
-            services.AddSingleton<TimeProvider, DemoClock>();
             services.AddHostedService<DemoHistorySeeder>();
         }
 

@@ -22,10 +22,12 @@ internal sealed class DemoDataOptions
 }
 
 /// <summary>
-/// On the first start of a demo city (its case feed is empty), files a year of plausible history through the real
-/// intake (<see cref="ICaseIntake"/>): every channel, mostly inquiries as in practice, complaints naming the city's
-/// transport enterprises, some repeat callers. Deterministic per node. Runs after the node is ready, so start-up
-/// does not wait for it; the feed relays the history up the tree like any other case.
+/// On the first start of a demo city (its case feed is empty), brings in a year of plausible history through the case
+/// history import (<see cref="ICaseHistoryImport"/>), as a city migrating from its previous system would: every channel,
+/// mostly inquiries answered at once as in practice, complaints naming the city's transport enterprises, some repeat
+/// callers; old cases archived, recent ones closed, a few of the last days still open; about half return-visited with
+/// their satisfaction. Deterministic per node. Runs after the node is ready, so start-up does not wait for it; the feed
+/// relays the history up the tree like any other case.
 /// </summary>
 internal sealed partial class DemoHistorySeeder(
     IServiceScopeFactory scopes,
@@ -92,21 +94,22 @@ internal sealed partial class DemoHistorySeeder(
             }
 
             var filed = 0;
-            foreach (var batch in Plan(node.Value.Id, node.Value.Name, options.Value, DateTimeOffset.UtcNow).Chunk(25))
+            var history = History(node.Value.Id, node.Value.Name, options.Value, DateTimeOffset.UtcNow);
+            foreach (var batch in history.Chunk(2_000))
             {
                 await using var scope = scopes.CreateAsyncScope();
-                var intake = scope.ServiceProvider.GetRequiredService<ICaseIntake>();
-                foreach (var (at, command) in batch)
+                var import = scope.ServiceProvider.GetRequiredService<ICaseHistoryImport>();
+                var result = await import.ImportAsync(batch, "demo-seeder", stoppingToken);
+                if (!result.IsSuccess)
                 {
-                    using (DemoClock.At(at))
-                    {
-                        var result = await intake.AcceptAsync(command, stoppingToken);
-                        filed += result.IsSuccess ? 1 : 0;
-                        if (!result.IsSuccess)
-                        {
-                            LogRefused(logger, result.Error!.Message);
-                        }
-                    }
+                    LogRefused(logger, result.Error!.Message);
+                    continue;
+                }
+
+                filed += result.Value.Imported + result.Value.Unchanged;
+                foreach (var refusal in result.Value.Refused)
+                {
+                    LogRefused(logger, $"{batch[refusal.Index].ExternalId} {refusal.Field}: {refusal.Reason}");
                 }
             }
 
@@ -157,6 +160,45 @@ internal sealed partial class DemoHistorySeeder(
         return items.OrderBy(i => i.Item1);
     }
 
+    /// <summary>
+    /// The plan with how each case ended (pure, deterministic per node): inquiries and help requests mostly answered
+    /// within minutes, other cases closed within days (most before their deadline), archived after 30 days; a case whose
+    /// closing would lie in the future is still open.
+    /// </summary>
+    internal static IReadOnlyList<HistoricalCase> History(string nodeId, string nodeName, DemoDataOptions options, DateTimeOffset now)
+    {
+        var random = new Random(int.Parse(nodeId, System.Globalization.CultureInfo.InvariantCulture) ^ 12328);
+        var rows = new List<HistoricalCase>(options.Cases);
+        var i = 0;
+        foreach (var (at, c) in Plan(nodeId, nodeName, options, now))
+        {
+            var immediate = c.Type is CaseType.Inquiry or CaseType.Help && random.Next(100) < 95;
+            var closedAt = immediate
+                ? at.AddMinutes(random.Next(2, 15))
+                : at.AddHours(random.Next(100) < 87 ? random.Next(4, 24 * 9) : random.Next(24 * 9, 24 * 30));
+            string? satisfaction = null;
+            string status;
+            if (closedAt > now.AddMinutes(-5))
+            {
+                status = "open";
+            }
+            else
+            {
+                status = now - closedAt > TimeSpan.FromDays(30) ? "archived" : "closed";
+                var roll = random.Next(1000);
+                satisfaction = roll < 380 ? "satisfied" : roll < 430 ? "basic" : roll < 445 ? "dissatisfied" : null;
+            }
+
+            rows.Add(new HistoricalCase(
+                $"demo-{nodeId}-{i++:000000}", c.Type.ToString().ToLowerInvariant(), c.Category, c.Channel.ToString().ToLowerInvariant(),
+                c.Description, c.CallerPhone, at.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                status == "open" ? null : closedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture), status, satisfaction,
+                c.Enterprise, c.Location));
+        }
+
+        return rows;
+    }
+
     private static T Pick<T>(Random random, (T Value, int Weight)[] table)
     {
         var roll = random.Next(table.Sum(t => t.Weight));
@@ -187,7 +229,7 @@ internal sealed partial class DemoHistorySeeder(
         }
     }
 
-    [LoggerMessage(EventId = 9130, Level = LogLevel.Information, Message = "Demo history: {Count} cases over the past {Days} days filed at {NodeId}")]
+    [LoggerMessage(EventId = 9130, Level = LogLevel.Information, Message = "Demo history: {Count} cases over the past {Days} days imported at {NodeId}")]
     private static partial void LogSeeded(ILogger logger, int count, int days, string nodeId);
 
     [LoggerMessage(EventId = 9131, Level = LogLevel.Warning, Message = "Demo history: a case was refused: {Reason}")]

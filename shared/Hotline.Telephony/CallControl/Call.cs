@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using Hotline.Telephony.Media;
 using Hotline.Telephony.Sip;
+using Hotline.Telephony.Sip.Dialogs;
 using Hotline.Telephony.Sip.Messages;
 using Hotline.Telephony.Sip.Registrar;
 using Hotline.Telephony.Sip.Transactions;
@@ -25,19 +26,19 @@ internal enum CallPhase
 }
 
 /// <summary>
-/// One inbound call as an actor (B2BUA): the caller leg (answered with early media for IVR and queue, 200 when an agent
-/// answers), zero or more agent legs being offered, anchored media with recording. All state changes run on the call's
+/// One inbound call as an actor (B2BUA): the caller leg (answered at the IVR, or with early media for IVR and queue and
+/// 200 when an agent answers, as <see cref="SipOptions.IvrAnswer"/> says), zero or more agent legs being offered (one per
+/// registered binding of each agent rung), anchored media with recording. All state changes run on the call's
 /// own <see cref="SerialExecutor"/>; the media clock reads only the media fields, under a small lock.
 /// </summary>
-internal sealed class Call : IMediaTicker
+internal sealed partial class Call : IMediaTicker, IDialogOwner
 {
     private readonly CallCenter _center;
     private readonly SerialExecutor _actor;
     private readonly ServerTransaction _invite;
     private readonly SdpAudio? _offer;
     private readonly Registration? _direct;
-    private readonly string _localTag = SipEngine.NewTag();
-    private readonly string _callerContact;
+    private readonly Dialog _callerDialog;
     private readonly List<AgentLeg> _attempts = [];
     private readonly Lock _mediaGate = new();
     private readonly AudioPlayer _player = new();
@@ -49,7 +50,6 @@ internal sealed class Call : IMediaTicker
     private WavWriter? _recordingWav;
     private WavWriter? _voicemail;
     private bool _answered;
-    private uint _cseq = 1;
     private TimerHandle _menuTimer;
     private TimerHandle _positionTimer;
     private TimerHandle _overflowTimer;
@@ -75,8 +75,20 @@ internal sealed class Call : IMediaTicker
         Id = invite.Request.CallId!;
         Started = center.Time.GetUtcNow();
         Caller = NameAddress.TryParse(invite.Request.Headers["From"], out var from) ? from.SipUri?.User ?? "anonymous" : "anonymous";
-        _callerContact = NameAddress.TryParse(invite.Request.Headers["Contact"], out var c) ? c.Uri : from?.Uri ?? invite.Request.Uri;
         _actor = new SerialExecutor(ex => TelephonyLog.CallFailed(center.Logger, Id, ex));
+        _callerDialog = Dialog.ForUas(center.Engine, invite, SipEngine.NewTag(), called, this);
+        center.Engine.Dialogs.Add(_callerDialog);
+        invite.Cancelled += _ => Post(OnCallerCancelledAsync);
+    }
+
+    void IDialogOwner.OnRequest(Dialog dialog, ServerTransaction transaction) => Post(() => OnInDialogAsync(dialog, transaction));
+
+    void IDialogOwner.OnAck(Dialog dialog, SipRequest ack)
+    {
+        if (ReferenceEquals(dialog, _callerDialog))
+        {
+            Post(() => OnAck(ack));
+        }
     }
 
     public string Id { get; }
@@ -98,8 +110,12 @@ internal sealed class Call : IMediaTicker
 
     public CallPhase Phase => _phase;
 
+    /// <summary>True once the caller's INVITE got its 200 (at the IVR, or when an agent answered).</summary>
+    public bool CallerAnswered => Volatile.Read(ref _answered);
+
     public string StateName => _phase switch
     {
+        CallPhase.Talking when _hold is not null => "held",
         CallPhase.Ivr => "ivr",
         CallPhase.Queued => "queued",
         CallPhase.Ringing => "ringing",
@@ -144,14 +160,14 @@ internal sealed class Call : IMediaTicker
             return;
         }
 
-        if (_offer is null)
+        if (_offer is null || Options.IvrAnswer == IvrAnswerMode.Answer)
         {
-            // Delayed offer: answer now with our offer; the caller's answer comes in the ACK.
+            // The IVR answers (or a delayed offer: answer now with our offer; the caller's answer comes in the ACK).
             Answer();
         }
         else
         {
-            var progress = _invite.Request.CreateResponse(183, toTag: _localTag);
+            var progress = _callerDialog.CreateResponse(_invite, 183);
             AddSdp(progress);
             _invite.SendResponse(progress);
         }
@@ -392,20 +408,28 @@ internal sealed class Call : IMediaTicker
 
         foreach (var extension in agents)
         {
-            var reg = _direct?.Extension == extension ? _direct : Engine.Registrar.Find(extension);
-            if (reg is null)
+            var bindings = Engine.Registrar.FindAll(extension);
+            if (bindings.Count == 0 && _direct?.Extension == extension)
+            {
+                bindings = [_direct];
+            }
+
+            if (bindings.Count == 0)
             {
                 _center.Acd.OfferFailed(extension, noAnswer: true);
                 continue;
             }
 
-            var leg = new AgentLeg(extension, reg, new RtpSession(_center.Ports!));
-            _attempts.Add(leg);
-            _center.Track(leg.CallId, this);
-            var invite = BuildAgentInvite(leg);
-            leg.Transaction = Engine.Transactions.Send(invite, reg.Peer);
-            leg.Transaction.ResponseReceived += (_, r) => Post(() => OnAgentResponse(leg, r));
-            leg.RingTimer = Engine.Wheel.Schedule(TimeSpan.FromSeconds(Options.RingTimeoutSeconds), () => Post(() => RingTimeout(leg)));
+            foreach (var reg in bindings) // every phone registered for the extension rings; the first to answer takes it
+            {
+                var dialog = Dialog.ForUac(Engine, reg.Peer, reg.Contact, Caller, Caller, extension, Options.Hotline, this);
+                var leg = new AgentLeg(extension, dialog, new RtpSession(_center.Ports!));
+                _attempts.Add(leg);
+                leg.Transaction = dialog.Send(BuildAgentInvite(leg));
+                leg.Transaction.ResponseReceived += (_, r) => Post(() => OnAgentResponse(leg, r));
+                leg.RingTimer = Engine.Wheel.Schedule(TimeSpan.FromSeconds(Options.RingTimeoutSeconds), () => Post(() => RingTimeout(leg)));
+            }
+
             _center.Publish("ringing", this, "ringing", extension);
         }
 
@@ -419,15 +443,7 @@ internal sealed class Call : IMediaTicker
 
     private SipRequest BuildAgentInvite(AgentLeg leg)
     {
-        var local = Engine.LocalFor(leg.Peer.Kind);
-        var invite = new SipRequest { Method = "INVITE", Uri = leg.Contact };
-        invite.Headers.Add("Via", $"SIP/2.0/{leg.Peer.ViaProtocol} {local};branch={SipEngine.NewBranch()};rport");
-        invite.Headers.Add("Max-Forwards", "70");
-        invite.Headers.Add("From", $"\"{Caller}\" <sip:{Caller}@{local}>;tag={leg.LocalTag}");
-        invite.Headers.Add("To", $"<sip:{leg.Extension}@{local}>");
-        invite.Headers.Add("Call-ID", leg.CallId);
-        invite.Headers.Add("CSeq", "1 INVITE");
-        invite.Headers.Add("Contact", $"<sip:{Options.Hotline}@{local}{(leg.Peer.IsReliable ? ";transport=tcp" : string.Empty)}>");
+        var invite = leg.Dialog.CreateRequest("INVITE");
         invite.Headers.Add("Allow", string.Join(", ", SipEngine.Allowed));
         if (Queue is not null)
         {
@@ -442,22 +458,21 @@ internal sealed class Call : IMediaTicker
 
     private async Task OnAgentResponse(AgentLeg leg, SipResponse response)
     {
+        if (!leg.Dialog.OnResponse(response))
+        {
+            return; // another fork's answer: not this leg's dialog
+        }
+
         if (response.StatusCode < 200)
         {
-            if (response.StatusCode > 100 && response.ToTag is { } earlyTag && !leg.Cancelled)
+            if (response.StatusCode > 100 && leg.Dialog.RemoteTag is not null && !leg.Cancelled)
             {
-                leg.RemoteTag ??= earlyTag; // early dialog: what a CTI "answer" (NOTIFY Event: talk) is sent in
-                if (NameAddress.TryParse(response.Headers["Contact"], out var early))
-                {
-                    leg.Contact = early.Uri;
-                }
-
-                _canRemoteAnswer = _phase == CallPhase.Ringing;
+                _canRemoteAnswer = _phase == CallPhase.Ringing; // early dialog: what a CTI "answer" (NOTIFY Event: talk) is sent in
             }
 
             if (_direct is not null && response.StatusCode is 180 or 183 && !_answered && !_invite.IsFinal)
             {
-                _invite.SendResponse(_invite.Request.CreateResponse(180, toTag: _localTag));
+                _invite.SendResponse(_callerDialog.CreateResponse(_invite, 180));
             }
 
             return;
@@ -467,7 +482,7 @@ internal sealed class Call : IMediaTicker
         {
             leg.RingTimer.Cancel();
             await EndAttemptAsync(leg).ConfigureAwait(false);
-            if (!leg.Cancelled)
+            if (!leg.Cancelled && !StillOffered(leg))
             {
                 _center.Acd.OfferFailed(leg.Extension, noAnswer: true);
                 _center.Publish("agentState", null, nameof(AgentState.NotReady), leg.Extension);
@@ -475,7 +490,11 @@ internal sealed class Call : IMediaTicker
 
             if (_attempts.Count == 0 && _agent is null)
             {
-                if (_direct is not null)
+                if (_transferring)
+                {
+                    await TransferFailedAsync(response.StatusCode).ConfigureAwait(false);
+                }
+                else if (_direct is not null)
                 {
                     FailCaller(response.StatusCode is 486 or 600 or 603 ? response.StatusCode : 480);
                 }
@@ -489,13 +508,7 @@ internal sealed class Call : IMediaTicker
         }
 
         // 2xx
-        leg.RemoteTag = response.ToTag;
-        if (NameAddress.TryParse(response.Headers["Contact"], out var contact))
-        {
-            leg.Contact = contact.Uri;
-        }
-
-        SendAck(leg);
+        leg.Dialog.Acknowledge(leg.Transaction); // kept as bytes for 2xx retransmissions; the transaction is let go
         if (leg.Answered)
         {
             return; // retransmitted 2xx: the ACK above is all it needs
@@ -507,7 +520,11 @@ internal sealed class Call : IMediaTicker
         {
             SendBye(leg); // lost the ring-all race, or the caller is gone
             await EndAttemptAsync(leg).ConfigureAwait(false);
-            _center.Acd.CallEnded(leg.Extension, TimeSpan.Zero, wrapUp: false);
+            if (!StillOffered(leg))
+            {
+                _center.Acd.CallEnded(leg.Extension, TimeSpan.Zero, wrapUp: false); // not when another phone of this agent has the call
+            }
+
             return;
         }
 
@@ -525,10 +542,12 @@ internal sealed class Call : IMediaTicker
             await CancelAttemptAsync(other, noAnswer: false).ConfigureAwait(false);
         }
 
-        _answeredAt = _center.Time.GetUtcNow();
-        if (Queue is not null)
+        var now = _center.Time.GetUtcNow();
+        _answeredAt ??= now; // the first agent's answer: what the figures and the CDR call answered
+        _agentSince = now;
+        if (Queue is not null && !_transferring)
         {
-            _center.Acd.Answered(leg.Extension, Queue, _answeredAt.Value - (_queuedAt ?? _answeredAt.Value), _positionWhenQueued);
+            _center.Acd.Answered(leg.Extension, Queue, now - (_queuedAt ?? now), _positionWhenQueued);
         }
         else if (_center.Acd.IsAgent(leg.Extension))
         {
@@ -542,13 +561,22 @@ internal sealed class Call : IMediaTicker
 
         _overflowTimer.Cancel();
         _positionTimer.Cancel();
-        _player.Stop();
+        lock (_mediaGate)
+        {
+            _holdTarget = null; // the caller waited on music while a transfer rang
+            _player.Stop();
+        }
+
         StartBridge();
         _phase = CallPhase.Talking;
         _outcome = "answered";
         LogState(StateName);
         _center.Publish("answered", this, StateName);
         _rtpTimer = Engine.Wheel.Schedule(RtpCheckInterval, () => Post(CheckRtp));
+        if (_transferring)
+        {
+            TransferCompleted(leg);
+        }
     }
 
     private TimeSpan RtpCheckInterval => TimeSpan.FromSeconds(Math.Clamp(Options.RtpTimeoutSeconds / 4.0, 0.5, 5));
@@ -556,7 +584,7 @@ internal sealed class Call : IMediaTicker
     /// <summary>Bridges the legs: each relays what it receives to the other at once and into the recording (no media clock).</summary>
     private void StartBridge()
     {
-        if (Options.RecordCalls)
+        if (Options.RecordCalls && _recorder is null) // a transferred call goes on in the same recording
         {
             var path = Path.Combine(Options.DataDirectory, RecordingId!);
             lock (_mediaGate)
@@ -584,7 +612,7 @@ internal sealed class Call : IMediaTicker
         }
 
         var limit = Environment.TickCount64 - (Options.RtpTimeoutSeconds * 1000L);
-        if (_callerMedia.LastReceivedTicks < limit || _agent.Media.LastReceivedTicks < limit)
+        if (_hold is null && (_callerMedia.LastReceivedTicks < limit || _agent.Media.LastReceivedTicks < limit)) // a held phone may be silent
         {
             TelephonyLog.RtpTimeout(_center.Logger, Id, Options.RtpTimeoutSeconds);
             _outcome = "rtpTimeout";
@@ -609,26 +637,16 @@ internal sealed class Call : IMediaTicker
             return;
         }
 
-        foreach (var leg in _attempts.Where(a => a.RemoteTag is not null && !a.Answered && !a.Cancelled))
+        foreach (var leg in _attempts.Where(a => a.Dialog.RemoteTag is not null && !a.Answered && !a.Cancelled))
         {
-            var (notify, local) = InDialogRequest(leg, "NOTIFY", $"{leg.NextCSeq++} NOTIFY");
-            notify.Headers.Add("Contact", $"<sip:{Options.Hotline}@{local}>");
+            var notify = leg.Dialog.CreateRequest("NOTIFY");
             notify.Headers.Add("Event", "talk");
             notify.Headers.Add("Subscription-State", "active");
-            var tx = Engine.Transactions.Send(notify, leg.Peer);
+            var tx = leg.Dialog.Send(notify);
             var extension = leg.Extension;
             _ = tx.FinalResponse.ContinueWith(
                 r => _center.Publish("remoteAnswer", this, r.Result.StatusCode.ToString(CultureInfo.InvariantCulture), extension),
                 CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-        }
-    }
-
-    public void OnAgentRetransmitted2xx(SipResponse response)
-    {
-        var leg = _agent?.CallId == response.CallId ? _agent : _attempts.FirstOrDefault(a => a.CallId == response.CallId);
-        if (leg is not null)
-        {
-            SendAck(leg);
         }
     }
 
@@ -642,7 +660,11 @@ internal sealed class Call : IMediaTicker
         _ = CancelAttemptAsync(leg, noAnswer: true);
         if (_attempts.Count == 0 && _agent is null)
         {
-            if (_direct is not null)
+            if (_transferring)
+            {
+                _ = TransferFailedAsync(408);
+            }
+            else if (_direct is not null)
             {
                 FailCaller(480);
             }
@@ -667,24 +689,36 @@ internal sealed class Call : IMediaTicker
             _ = cancel.FinalResponse;
         }
 
-        _center.Acd.OfferFailed(leg.Extension, noAnswer);
-        if (noAnswer)
+        if (!StillOffered(leg))
         {
-            _center.Publish("agentState", null, nameof(AgentState.NotReady), leg.Extension);
+            _center.Acd.OfferFailed(leg.Extension, noAnswer);
+            if (noAnswer)
+            {
+                _center.Publish("agentState", null, nameof(AgentState.NotReady), leg.Extension);
+            }
         }
 
         await EndAttemptAsync(leg).ConfigureAwait(false);
     }
+
+    /// <summary>Another phone of the same extension still rings, or answered: this leg's end says nothing of the agent.</summary>
+    private bool StillOffered(AgentLeg leg) =>
+        _agent is { } agent && agent.Extension == leg.Extension && !ReferenceEquals(agent, leg)
+        || _attempts.Any(a => !ReferenceEquals(a, leg) && a.Extension == leg.Extension && !a.Cancelled);
 
     private async Task EndAttemptAsync(AgentLeg leg)
     {
         _attempts.Remove(leg);
         if (!ReferenceEquals(leg, _agent))
         {
-            // keep the Call-ID tracked briefly so a late 487/2xx still finds us; it is removed when the call ends
+            // a late 487/2xx still reaches the leg through its INVITE transaction; the dialog lingers for a BYE crossing ours
+            leg.Dialog.Terminate(DialogLinger);
             await leg.Media.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>How long an ended dialog still answers (BYE glare, a late ACK) before it leaves the engine's table.</summary>
+    private static readonly TimeSpan DialogLinger = TimeSpan.FromMilliseconds(500);
 
     private void Requeue()
     {
@@ -703,8 +737,7 @@ internal sealed class Call : IMediaTicker
     private void Answer()
     {
         _answered = true;
-        var ok = _invite.Request.CreateResponse(200, toTag: _localTag);
-        ok.Headers.Add("Contact", $"<sip:{Called}@{Engine.LocalFor(_invite.Peer.Kind)}{(_invite.Peer.IsReliable ? ";transport=tcp" : string.Empty)}>");
+        var ok = _callerDialog.CreateResponse(_invite, 200);
         ok.Headers.Add("Allow", string.Join(", ", SipEngine.Allowed));
         if (_invite.Request.Headers["Session-Expires"] is { } se)
         {
@@ -714,6 +747,7 @@ internal sealed class Call : IMediaTicker
 
         AddSdp(ok);
         _invite.SendResponse(ok);
+        _callerDialog.Confirm();
         _invite.AckTimeout += _ => Post(() => HangUpAllAsync("noAck"));
     }
 
@@ -729,7 +763,7 @@ internal sealed class Call : IMediaTicker
     {
         if (!_invite.IsFinal)
         {
-            _invite.SendResponse(_invite.Request.CreateResponse(status, toTag: _localTag));
+            _invite.SendResponse(_callerDialog.CreateResponse(_invite, status));
         }
 
         _outcome = "failed";
@@ -760,7 +794,7 @@ internal sealed class Call : IMediaTicker
 
         if (!_invite.IsFinal)
         {
-            _invite.SendResponse(_invite.Request.CreateResponse(487, toTag: _localTag));
+            _invite.SendResponse(_callerDialog.CreateResponse(_invite, 487));
         }
 
         if (Queue is not null && _phase is CallPhase.Queued or CallPhase.Ringing)
@@ -779,10 +813,23 @@ internal sealed class Call : IMediaTicker
         await FinishAsync().ConfigureAwait(false);
     }
 
-    public async Task OnInDialogAsync(ServerTransaction t)
+    private async Task OnInDialogAsync(Dialog dialog, ServerTransaction t)
     {
         var request = t.Request;
-        var fromAgent = _agent is not null && request.CallId == _agent.CallId;
+        var fromAgent = _agent is not null && ReferenceEquals(dialog, _agent.Dialog);
+        if (!fromAgent && _transferors.FirstOrDefault(l => ReferenceEquals(l.Dialog, dialog)) is { } transferor)
+        {
+            OnTransferorRequest(transferor, t);
+            return;
+        }
+
+        if (!fromAgent && !ReferenceEquals(dialog, _callerDialog))
+        {
+            // an agent phone that lost the race or was cancelled, still talking in its early dialog
+            t.SendResponse(request.CreateResponse(request.Method == "BYE" ? 200 : 481));
+            return;
+        }
+
         switch (request.Method)
         {
             case "BYE":
@@ -806,6 +853,9 @@ internal sealed class Call : IMediaTicker
                 }
 
                 return;
+            case "REFER":
+                OnRefer(dialog, t, fromAgent);
+                return;
             case "UPDATE":
                 var upd = request.CreateResponse(200);
                 if (request.Headers["Session-Expires"] is { } se)
@@ -816,23 +866,40 @@ internal sealed class Call : IMediaTicker
                 t.SendResponse(upd);
                 return;
             case "INVITE":
-                // Re-INVITE (session refresh or hold): keep our media, answer with our SDP.
+                // Re-INVITE (session refresh, hold or resume): keep our media, answer with our SDP in the direction asked.
                 var ok = request.CreateResponse(200);
-                ok.Headers.Add("Contact", $"<sip:{Called}@{Engine.LocalFor(t.Peer.Kind)}>");
+                ok.Headers.Add("Contact", dialog.LocalContact);
                 if (request.Headers["Session-Expires"] is { } rse)
                 {
                     ok.Headers.Add("Session-Expires", rse);
                 }
 
                 var media = fromAgent ? _agent!.Media : _callerMedia!;
-                if (SdpAudio.TryParse(request.BodyText, out var offer) && offer.Port > 0)
+                var direction = "sendrecv";
+                if (SdpAudio.TryParse(request.BodyText, out var offer))
                 {
-                    media.SetRemote(offer.EndPoint);
+                    if (offer.Port > 0 && !offer.Address.Equals(System.Net.IPAddress.Any))
+                    {
+                        media.SetRemote(offer.EndPoint);
+                    }
+
+                    direction = AnswerDirection(offer);
                 }
 
                 ok.Headers.Add("Content-Type", "application/sdp");
-                ok.Body = Encoding.ASCII.GetBytes(SdpAudio.Build(_center.MediaAddress, media.LocalEndPoint.Port, [media.PayloadType], 101, _sessionId));
+                ok.Body = Encoding.ASCII.GetBytes(SdpAudio.Build(_center.MediaAddress, media.LocalEndPoint.Port, [media.PayloadType], 101, _sessionId,
+                    direction, NextSdpVersion()));
                 t.SendResponse(ok);
+                if (offer is not null)
+                {
+                    OnPeerDirection(fromAgent ? HoldParty.Caller : HoldParty.Agent, direction); // the other party is the held one
+                }
+
+                return;
+            default:
+                var refuse = request.CreateResponse(405);
+                refuse.Headers.Add("Allow", string.Join(", ", SipEngine.Allowed));
+                t.SendResponse(refuse);
                 return;
         }
     }
@@ -889,11 +956,11 @@ internal sealed class Call : IMediaTicker
             }
             else if (!_invite.IsFinal)
             {
-                _invite.SendResponse(_invite.Request.CreateResponse(480, reason, _localTag));
+                _invite.SendResponse(_callerDialog.CreateResponse(_invite, 480, reason));
             }
         }
 
-        if (_phase is CallPhase.Queued or CallPhase.Ringing && Queue is not null && _agent is null)
+        if (_phase is CallPhase.Queued or CallPhase.Ringing && Queue is not null && _agent is null && _answeredAt is null) // not a transfer
         {
             _center.Acd.Remove(Id, Queue);
             _center.Acd.Abandoned(Queue);
@@ -944,9 +1011,10 @@ internal sealed class Call : IMediaTicker
             }
         }
 
+        await ReleaseTransferorsAsync().ConfigureAwait(false);
         if (_agent is not null)
         {
-            var talk = _center.Time.GetUtcNow() - (_answeredAt ?? _center.Time.GetUtcNow());
+            var talk = _center.Time.GetUtcNow() - (_agentSince ?? _center.Time.GetUtcNow());
             if (_center.Acd.IsAgent(_agent.Extension))
             {
                 _center.Acd.CallEnded(_agent.Extension, talk, wrapUp: true);
@@ -993,67 +1061,21 @@ internal sealed class Call : IMediaTicker
         // retransmission after that is answered by the transaction layer's finished entries (bytes only, 32 s), so a
         // finished call need not stay reachable for long (it was 8 s: 8,000 calls' objects alive at 1,000 calls/s,
         // promoted by every collection; a new request in the ended dialog gets 481, RFC 3261 §12.2.2).
-        Engine.Wheel.Schedule(TimeSpan.FromMilliseconds(500), () =>
-        {
-            _center.Untrack(Id);
-            if (_agent is not null)
-            {
-                _center.Untrack(_agent.CallId);
-            }
-        });
-    }
-
-    /// <summary>A request inside the agent leg's dialog, with the dialog's From/To tags, Call-ID and a new Via branch.</summary>
-    private (SipRequest Request, IPEndPoint Local) InDialogRequest(AgentLeg leg, string method, string cseq)
-    {
-        var local = Engine.LocalFor(leg.Peer.Kind);
-        var request = new SipRequest { Method = method, Uri = leg.Contact };
-        request.Headers.Add("Via", $"SIP/2.0/{leg.Peer.ViaProtocol} {local};branch={SipEngine.NewBranch()};rport");
-        request.Headers.Add("Max-Forwards", "70");
-        request.Headers.Add("From", $"\"{Caller}\" <sip:{Caller}@{local}>;tag={leg.LocalTag}");
-        request.Headers.Add("To", $"<sip:{leg.Extension}@{local}>;tag={leg.RemoteTag}");
-        request.Headers.Add("Call-ID", leg.CallId);
-        request.Headers.Add("CSeq", cseq);
-        return (request, local);
-    }
-
-    private void SendAck(AgentLeg leg)
-    {
-        var ack = InDialogRequest(leg, "ACK", "1 ACK").Request;
-        if (leg.Transaction is { } invite)
-        {
-            Engine.Transactions.Acknowledge(invite, ack); // kept as bytes for 2xx retransmissions; the transaction is let go
-        }
-        else
-        {
-            Engine.Send(ack, leg.Peer);
-        }
+        _callerDialog.Terminate(DialogLinger);
+        _agent?.Dialog.Terminate(DialogLinger);
+        Engine.Wheel.Schedule(DialogLinger, () => _center.Untrack(Id));
     }
 
     private void SendBye(AgentLeg leg)
     {
-        var bye = InDialogRequest(leg, "BYE", $"{leg.NextCSeq++} BYE").Request;
-        var tx = Engine.Transactions.Send(bye, leg.Peer);
+        var tx = leg.Dialog.Send(leg.Dialog.CreateRequest("BYE"));
         var extension = leg.Extension;
         _ = tx.FinalResponse.ContinueWith(
             r => _center.Publish("agentLegEnded", this, r.Result.StatusCode.ToString(CultureInfo.InvariantCulture), extension),
             CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
     }
 
-    private void SendByeToCaller()
-    {
-        var local = Engine.LocalFor(_invite.Peer.Kind);
-        var r = _invite.Request;
-        var bye = new SipRequest { Method = "BYE", Uri = _callerContact };
-        bye.Headers.Add("Via", $"SIP/2.0/{_invite.Peer.ViaProtocol} {local};branch={SipEngine.NewBranch()};rport");
-        bye.Headers.Add("Max-Forwards", "70");
-        var to = r.Headers["To"]!;
-        bye.Headers.Add("From", NameAddress.TryParse(to, out var t) && t.Tag is null ? to + ";tag=" + _localTag : to);
-        bye.Headers.Add("To", r.Headers["From"]!);
-        bye.Headers.Add("Call-ID", Id);
-        bye.Headers.Add("CSeq", $"{++_cseq} BYE");
-        Engine.Transactions.Send(bye, _invite.Peer);
-    }
+    private void SendByeToCaller() => _callerDialog.Send(_callerDialog.CreateRequest("BYE"));
 
     /// <summary>One 20 ms media step (media clock thread): prompts, bridging, recording.</summary>
     public void Tick()
@@ -1074,7 +1096,19 @@ internal sealed class Call : IMediaTicker
         caller.ReadFrame(a);
         lock (_mediaGate)
         {
-            if (_phase == CallPhase.Ended || _direct is not null)
+            if (_phase == CallPhase.Ended)
+            {
+                return;
+            }
+
+            if (_holdTarget is { } held)
+            {
+                _player.Next(b); // music on hold to the held party; the recording gets nothing, so it shows silence
+                held.SendFrame(b);
+                return;
+            }
+
+            if (_direct is not null)
             {
                 return; // internal calls have no early media
             }
@@ -1110,20 +1144,15 @@ internal sealed class Call : IMediaTicker
     }
 
     /// <summary>The B2BUA's leg towards an agent's phone.</summary>
-    private sealed class AgentLeg(string extension, Registration registration, RtpSession media)
+    private sealed class AgentLeg(string extension, Dialog dialog, RtpSession media)
     {
         public string Extension { get; } = extension;
-        public string CallId { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12)) + "@hotline";
-        public string LocalTag { get; } = SipEngine.NewTag();
-        public string? RemoteTag { get; set; }
-        public string Contact { get; set; } = registration.Contact;
-        public SipPeer Peer { get; } = registration.Peer;
+        public Dialog Dialog { get; } = dialog;
         public RtpSession Media { get; } = media;
         public ClientTransaction? Transaction { get; set; }
         public TimerHandle RingTimer { get; set; }
         public bool Answered { get; set; }
         public bool Cancelled { get; set; }
         public bool Ended { get; set; }
-        public uint NextCSeq { get; set; } = 2;
     }
 }

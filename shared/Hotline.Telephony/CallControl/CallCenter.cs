@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
+using Hotline.SharedKernel;
 using Hotline.Telephony.Media;
 using Hotline.Telephony.Sip;
 using Hotline.Telephony.Sip.Messages;
@@ -12,11 +13,12 @@ using Microsoft.Extensions.Logging;
 namespace Hotline.Telephony.CallControl;
 
 /// <summary>
-/// The B2BUA's transaction user: inbound calls to the hotline go through IVR and ACD to an agent; calls to a registered
-/// extension ring it directly. Every call is a <see cref="Call"/> actor; this class routes SIP to the right one and
-/// owns the shared parts (media clock, prompts, ACD, call detail records).
+/// The B2BUA's application on the SIP engine: inbound calls to the hotline go through IVR and ACD to an agent; calls to
+/// a registered extension ring it directly. Every call is a <see cref="Call"/> actor owning its dialogs (the engine hands
+/// it their requests); this class takes the new INVITEs and owns the shared parts (media clock, prompts, ACD, call
+/// detail records).
 /// </summary>
-internal sealed class CallCenter : IAsyncDisposable
+internal sealed class CallCenter : ISipApplication, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Call> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _ringingAt = new(StringComparer.Ordinal);
@@ -167,8 +169,6 @@ internal sealed class CallCenter : IAsyncDisposable
         }
     }
 
-    internal void Track(string callId, Call call) => _calls[callId] = call;
-
     internal void Untrack(string callId) => _calls.TryRemove(callId, out _);
 
     public IReadOnlyList<CallSnapshot> Snapshot() =>
@@ -186,6 +186,71 @@ internal sealed class CallCenter : IAsyncDisposable
         return true;
     }
 
+    /// <summary>CTI hold (<paramref name="hold"/>) or resume of a talking call; refused with the reason in any other state.</summary>
+    public Result<Unit> Hold(string callId, bool hold)
+    {
+        if (!_calls.TryGetValue(callId, out var call) || call.Phase == CallPhase.Ended)
+        {
+            return Error.NotFound("cti.call_not_found", $"No call {callId} is in progress.");
+        }
+
+        if ((hold ? call.CanHold() : call.CanResume()) is { } why)
+        {
+            return Error.Conflict(hold ? "cti.cannot_hold" : "cti.cannot_resume", $"Call {callId} cannot be {(hold ? "held" : "resumed")}: {why}.");
+        }
+
+        call.Post(hold ? call.HoldFromCti : call.ResumeFromCti);
+        return Result.Ok();
+    }
+
+    /// <summary>
+    /// CTI blind transfer of a talking call to <paramref name="target"/>: an extension (<c>8002</c>, registered) or a queue
+    /// (<c>queue:inquiry</c>); <c>tel:</c> numbers need the outbound trunk, which this engine does not have.
+    /// </summary>
+    public Result<Unit> Transfer(string callId, string? target)
+    {
+        if (!_calls.TryGetValue(callId, out var call) || call.Phase == CallPhase.Ended)
+        {
+            return Error.NotFound("cti.call_not_found", $"No call {callId} is in progress.");
+        }
+
+        TransferTarget parsed;
+        if (string.IsNullOrWhiteSpace(target))
+        {
+            return Error.Validation(new Dictionary<string, string[]> { ["target"] = ["A transfer needs a target: an extension such as 8002 or a queue such as queue:inquiry."] });
+        }
+        else if (target.StartsWith("queue:", StringComparison.Ordinal))
+        {
+            var queue = target["queue:".Length..];
+            if (Acd.Queue(queue) is null)
+            {
+                return Error.Validation(new Dictionary<string, string[]> { ["target"] = [$"There is no queue '{queue}'; queues: {string.Join(", ", Acd.QueueNames)}."] });
+            }
+
+            parsed = new TransferTarget(null, queue);
+        }
+        else if (target.StartsWith("tel:", StringComparison.Ordinal))
+        {
+            return Error.Conflict("cti.no_trunk", $"Call {callId} cannot be transferred to {target}: no outbound SIP trunk is configured at this node.");
+        }
+        else if (Engine.Registrar.FindAll(target).Count == 0)
+        {
+            return Error.Conflict("cti.target_not_registered", $"Call {callId} cannot be transferred to {target}: no phone is registered for that extension.");
+        }
+        else
+        {
+            parsed = new TransferTarget(target, null);
+        }
+
+        if (call.CanTransfer(parsed) is { } why)
+        {
+            return Error.Conflict("cti.cannot_transfer", $"Call {callId} cannot be transferred: {why}.");
+        }
+
+        call.Post(() => call.TransferFromCtiAsync(parsed));
+        return Result.Ok();
+    }
+
     /// <summary>CTI answer: the ringing agent phone is told to go off hook; false when no phone rings for this call.</summary>
     public bool Answer(string callId)
     {
@@ -201,6 +266,12 @@ internal sealed class CallCenter : IAsyncDisposable
     public void OnInvite(ServerTransaction t)
     {
         var request = t.Request;
+        if (Ports is null)
+        {
+            t.SendResponse(request.CreateResponse(503, toTag: SipEngine.NewTag())); // starting or stopping
+            return;
+        }
+
         var loopback = IPAddress.IsLoopback(t.Peer.Remote.Address);
         if (!(loopback && Options.TrustLoopback))
         {
@@ -249,54 +320,6 @@ internal sealed class CallCenter : IAsyncDisposable
         _calls[request.CallId!] = call;
         EngineCounters.CallStarted();
         call.Post(call.StartAsync);
-    }
-
-    public void OnCancel(ServerTransaction t)
-    {
-        var invite = Engine.Transactions.FindInviteFor(t.Request);
-        if (invite is null)
-        {
-            t.SendResponse(t.Request.CreateResponse(481, toTag: SipEngine.NewTag()));
-            return;
-        }
-
-        t.SendResponse(t.Request.CreateResponse(200, toTag: invite.LastResponse?.ToTag));
-        if (_calls.TryGetValue(t.Request.CallId!, out var call))
-        {
-            call.Post(call.OnCallerCancelledAsync);
-        }
-        else if (!invite.IsFinal)
-        {
-            invite.SendResponse(invite.Request.CreateResponse(487));
-        }
-    }
-
-    public void OnInDialog(ServerTransaction t)
-    {
-        if (!_calls.TryGetValue(t.Request.CallId!, out var call))
-        {
-            t.SendResponse(t.Request.CreateResponse(481));
-            return;
-        }
-
-        call.Post(() => call.OnInDialogAsync(t));
-    }
-
-    public void OnAck(SipRequest ack, SipPeer peer)
-    {
-        if (_calls.TryGetValue(ack.CallId ?? string.Empty, out var call))
-        {
-            call.Post(() => call.OnAck(ack));
-        }
-    }
-
-    public void OnStrayResponse(SipResponse response, SipPeer peer)
-    {
-        if (response.StatusCode is >= 200 and < 300 && response.CSeq?.Method == "INVITE"
-            && _calls.TryGetValue(response.CallId ?? string.Empty, out var call))
-        {
-            call.Post(() => call.OnAgentRetransmitted2xx(response));
-        }
     }
 
     private void OnRegistrationChanged(Registration registration, bool added)

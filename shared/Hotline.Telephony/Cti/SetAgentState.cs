@@ -1,13 +1,13 @@
 using System.Security.Claims;
 using Hotline.SharedKernel;
-using Hotline.Telephony.Sip;
+using Hotline.Telephony.CallControl;
 
 namespace Hotline.Telephony.Cti;
 
 /// <summary>Sets an agent's state (示忙/示闲/签出) on behalf of the agent, their team lead or an administrator.</summary>
 internal static class SetAgentState
 {
-    public static Result<Unit> Handle(SipEngine engine, ClaimsPrincipal user, string extension, AgentStateRequest request)
+    public static Result<Unit> Handle(CallCenter calls, ClaimsPrincipal user, string extension, AgentStateRequest request)
     {
         AgentState? target = request.State switch
         {
@@ -24,7 +24,7 @@ internal static class SetAgentState
             });
         }
 
-        var current = engine.Calls.Acd.StateOf(extension);
+        var current = calls.Acd.StateOf(extension);
         if (current is null)
         {
             return Error.NotFound("cti.agent_not_found", $"No agent has extension {extension}.");
@@ -40,7 +40,7 @@ internal static class SetAgentState
             return Error.Conflict("cti.agent_busy", $"Agent {extension} is {CtiEndpoints.StateName(current.Value)}; the state changes after the call.");
         }
 
-        engine.Calls.SetAgentState(extension, target.Value, request.Reason);
+        calls.SetAgentState(extension, target.Value, request.Reason);
         return Result.Ok();
     }
 }

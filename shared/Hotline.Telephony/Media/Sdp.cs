@@ -106,13 +106,15 @@ internal sealed record SdpAudio(IPAddress Address, int Port, IReadOnlyList<int> 
     public IPEndPoint EndPoint => new(Address, Port);
 
     /// <summary>Our SDP: one audio stream with the chosen codec and telephone-event.</summary>
-    public static string Build(IPAddress address, int port, IEnumerable<int> codecs, int telephoneEvent, long sessionId, string direction = "sendrecv")
+    /// <remarks><paramref name="version"/> (o= line) must grow with every changed offer or answer (RFC 3264 §8); default: the session id.</remarks>
+    public static string Build(IPAddress address, int port, IEnumerable<int> codecs, int telephoneEvent, long sessionId, string direction = "sendrecv",
+        long? version = null)
     {
         var ip = address.ToString();
         var codecList = codecs.ToList();
         var sb = new StringBuilder();
         sb.Append("v=0\r\n");
-        sb.Append(CultureInfo.InvariantCulture, $"o=hotline {sessionId} {sessionId} IN IP4 {ip}\r\n");
+        sb.Append(CultureInfo.InvariantCulture, $"o=hotline {sessionId} {version ?? sessionId} IN IP4 {ip}\r\n");
         sb.Append("s=Hotline 12328\r\n");
         sb.Append(CultureInfo.InvariantCulture, $"c=IN IP4 {ip}\r\n");
         sb.Append("t=0 0\r\n");

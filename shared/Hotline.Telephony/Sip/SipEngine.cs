@@ -1,6 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
-using Hotline.Telephony.CallControl;
+using Hotline.Telephony.Sip.Dialogs;
 using Hotline.Telephony.Sip.Messages;
 using Hotline.Telephony.Sip.Registrar;
 using Hotline.Telephony.Sip.Transactions;
@@ -10,12 +10,14 @@ using Microsoft.Extensions.Logging;
 namespace Hotline.Telephony.Sip;
 
 /// <summary>
-/// The SIP element of a city node: transports, transaction layer, registrar and the call center on top. Runs without
-/// ASP.NET: new it up with options, <see cref="StartAsync"/> (ports may be 0), read the bound endpoints, stop it.
+/// The SIP element of a city node: transports, transaction layer, dialogs and registrar. It raises new INVITEs to the
+/// application <see cref="Attach"/>ed to it (the call center, wired by the module) and hands requests inside a dialog to
+/// the dialog's owner; it knows nothing of calls. Runs without ASP.NET: new it up with options, <see cref="StartAsync"/>
+/// (ports may be 0), read the bound endpoints, stop it.
 /// </summary>
 internal sealed class SipEngine : ISipSender, IAsyncDisposable
 {
-    internal static readonly string[] Allowed = ["INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER", "INFO", "UPDATE"];
+    internal static readonly string[] Allowed = ["INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER", "INFO", "UPDATE", "REFER"];
     private static readonly HashSet<string> KnownButRefused = new(StringComparer.Ordinal)
     {
         "SUBSCRIBE", "NOTIFY", "MESSAGE", "PUBLISH", "REFER", "PRACK",
@@ -27,9 +29,9 @@ internal sealed class SipEngine : ISipSender, IAsyncDisposable
     private readonly TimeProvider _time;
     private UdpSipTransport? _udp;
     private TcpSipTransport? _tcp;
+    private ISipApplication? _application;
 
-    public SipEngine(SipOptions options, ILoggerFactory loggers, TimeProvider? time = null, SipTimerValues? timers = null,
-        IVoicemailSink? voicemail = null, ICallEventSink? events = null)
+    public SipEngine(SipOptions options, ILoggerFactory loggers, TimeProvider? time = null, SipTimerValues? timers = null)
     {
         Options = options;
         _logger = loggers.CreateLogger("Hotline.Telephony.Sip");
@@ -39,7 +41,6 @@ internal sealed class SipEngine : ISipSender, IAsyncDisposable
         Digest = new DigestAuthenticator(options.Realm, _time, TimeSpan.FromSeconds(options.NonceLifetimeSeconds),
             options.LockoutThreshold, TimeSpan.FromSeconds(options.LockoutSeconds));
         Registrar = new Registrar.Registrar(_time);
-        Calls = new CallCenter(this, options, loggers, _time, voicemail ?? new FileVoicemailSink(options, loggers), events);
     }
 
     public SipOptions Options { get; }
@@ -52,7 +53,10 @@ internal sealed class SipEngine : ISipSender, IAsyncDisposable
 
     public Registrar.Registrar Registrar { get; }
 
-    public CallCenter Calls { get; }
+    public DialogTable Dialogs { get; } = new();
+
+    /// <summary>Sets who receives new INVITEs; until then they are answered 503.</summary>
+    public void Attach(ISipApplication application) => _application = application;
 
     public IPEndPoint UdpEndPoint => _udp?.LocalEndPoint ?? throw new InvalidOperationException("not started");
 
@@ -67,8 +71,9 @@ internal sealed class SipEngine : ISipSender, IAsyncDisposable
     private int _stopped;
     private long _malformed;
 
-    public async Task StartAsync(CancellationToken cancellationToken = default)
+    public Task StartAsync(CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         _udp = new UdpSipTransport(IPEndPoint.Parse(Options.Udp), OnReceive);
         if (!string.IsNullOrEmpty(Options.Tcp))
         {
@@ -89,8 +94,8 @@ internal sealed class SipEngine : ISipSender, IAsyncDisposable
             _tcp ??= new TcpSipTransport(tcp, OnReceive);
         }
 
-        await Calls.StartAsync(cancellationToken).ConfigureAwait(false);
         TelephonyLog.Listening(_logger, _udp.LocalEndPoint, _tcp?.LocalEndPoint);
+        return Task.CompletedTask;
     }
 
     public async Task StopAsync()
@@ -100,7 +105,6 @@ internal sealed class SipEngine : ISipSender, IAsyncDisposable
             return;
         }
 
-        await Calls.StopAsync().ConfigureAwait(false);
         if (_udp is not null)
         {
             await _udp.DisposeAsync().ConfigureAwait(false);
@@ -170,9 +174,9 @@ internal sealed class SipEngine : ISipSender, IAsyncDisposable
         {
             if (parsed.Message is SipResponse response)
             {
-                if (!Transactions.OnResponse(response))
+                if (!Transactions.OnResponse(response) && response.StatusCode is >= 200 and < 300 && response.CSeq?.Method == "INVITE")
                 {
-                    Calls.OnStrayResponse(response, peer);
+                    Dialogs.ForResponse(response)?.ResendAck(); // a 2xx again after its transaction ended: our ACK again
                 }
 
                 return;
@@ -241,7 +245,11 @@ internal sealed class SipEngine : ISipSender, IAsyncDisposable
             case RequestDisposition.Absorbed:
                 return;
             case RequestDisposition.AckForDialog:
-                Calls.OnAck(request, peer);
+                if (Dialogs.ForRequest(request) is { } acked)
+                {
+                    acked.Owner.OnAck(acked, request);
+                }
+
                 return;
         }
 
@@ -259,22 +267,23 @@ internal sealed class SipEngine : ISipSender, IAsyncDisposable
             case "REGISTER":
                 OnRegister(t);
                 return;
-            case "INVITE":
-                if (request.ToTag is null)
+            case "INVITE" when request.ToTag is null:
+                if (_application is { } application)
                 {
-                    Calls.OnInvite(t);
+                    application.OnInvite(t);
                 }
                 else
                 {
-                    Calls.OnInDialog(t);
+                    t.SendResponse(request.CreateResponse(503, toTag: NewTag()));
                 }
 
                 return;
             case "CANCEL":
-                Calls.OnCancel(t);
+                OnCancel(t);
                 return;
-            case "BYE" or "INFO" or "UPDATE":
-                Calls.OnInDialog(t);
+            case "INVITE" or "BYE" or "INFO" or "UPDATE":
+            case "REFER" when request.ToTag is not null: // a transfer inside a call; outside one there is nothing to transfer
+                OnInDialog(t);
                 return;
             default:
                 var refuse = request.CreateResponse(KnownButRefused.Contains(request.Method) ? 405 : 501, toTag: NewTag());
@@ -282,6 +291,42 @@ internal sealed class SipEngine : ISipSender, IAsyncDisposable
                 t.SendResponse(refuse);
                 return;
         }
+    }
+
+    /// <summary>RFC 3261 §9.2: 200 to the CANCEL, then the INVITE's owner answers it (487), or the engine if it has none.</summary>
+    private void OnCancel(ServerTransaction t)
+    {
+        var invite = Transactions.FindInviteFor(t.Request);
+        if (invite is null)
+        {
+            t.SendResponse(t.Request.CreateResponse(481, toTag: NewTag()));
+            return;
+        }
+
+        t.SendResponse(t.Request.CreateResponse(200, toTag: invite.LastResponse?.ToTag));
+        if (!invite.RaiseCancelled() && !invite.IsFinal)
+        {
+            invite.SendResponse(invite.Request.CreateResponse(487));
+        }
+    }
+
+    /// <summary>A request with a To tag: to the owner of its dialog (481 without one, 500 when its CSeq is out of order).</summary>
+    private void OnInDialog(ServerTransaction t)
+    {
+        var request = t.Request;
+        if (Dialogs.ForRequest(request) is not { } dialog || dialog.State == DialogState.Terminated && request.Method != "BYE")
+        {
+            t.SendResponse(request.CreateResponse(481));
+            return;
+        }
+
+        if (!dialog.AcceptRequest(request))
+        {
+            t.SendResponse(request.CreateResponse(500, "CSeq Out of Order"));
+            return;
+        }
+
+        dialog.Owner.OnRequest(dialog, t);
     }
 
     private void OnRegister(ServerTransaction t)

@@ -128,3 +128,59 @@ internal sealed record ActionRequest(string? Unit = null, bool UnitIsEnterprise 
 
 /// <summary>The body of 重大投诉 / 催办 / 督办.</summary>
 internal sealed record NoteRequest(string? Reason = null, string? Text = null);
+
+/// <summary>Reads the body of <c>POST /api/v1/cases/import</c> row by row, so a wrongly typed value refuses only its row.</summary>
+internal static class ImportRequests
+{
+    private static readonly string[] Fields =
+        ["externalId", "type", "category", "channel", "description", "phone", "acceptedAt", "closedAt", "status", "satisfaction", "enterprise", "location"];
+
+    /// <summary>The rows (null where a row is not an object) and the refusals of values that are not text; or a body error.</summary>
+    public static Result<(List<HistoricalCase?> Rows, List<CaseImportRefusal> Refused)> Read(JsonObject? body)
+    {
+        if (body is null || !body.TryGetPropertyValue("cases", out var node) || node is not JsonArray array)
+        {
+            return Error.Validation(new Dictionary<string, string[]> { ["cases"] = ["Required: an array of cases."] });
+        }
+
+        var rows = new List<HistoricalCase?>(array.Count);
+        var refused = new List<CaseImportRefusal>();
+        for (var i = 0; i < array.Count; i++)
+        {
+            if (array[i] is not JsonObject row)
+            {
+                rows.Add(null);
+                continue;
+            }
+
+            var values = new string?[Fields.Length];
+            var bad = false;
+            for (var f = 0; f < Fields.Length; f++)
+            {
+                if (!row.TryGetPropertyValue(Fields[f], out var value) || value is null)
+                {
+                    continue;
+                }
+
+                if (value.GetValueKind() == JsonValueKind.String)
+                {
+                    values[f] = value.GetValue<string>();
+                }
+                else if (Fields[f] == "externalId" && value.GetValueKind() == JsonValueKind.Number)
+                {
+                    values[f] = value.ToJsonString();
+                }
+                else
+                {
+                    refused.Add(new CaseImportRefusal(i, Fields[f], "Must be a string."));
+                    bad = true;
+                }
+            }
+
+            rows.Add(bad ? null : new HistoricalCase(values[0], values[1], values[2], values[3], values[4], values[5], values[6], values[7],
+                values[8], values[9], values[10], values[11]));
+        }
+
+        return (rows, refused);
+    }
+}

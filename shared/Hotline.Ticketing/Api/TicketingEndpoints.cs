@@ -43,6 +43,9 @@ internal static class TicketingEndpoints
             .WithSummary("The call recording linked to the case (audio/wav, range requests; audited); 404 when there is none.")
             .Produces(StatusCodes.Status200OK, contentType: "audio/wav").ProducesProblem(StatusCodes.Status404NotFound);
         staff.MapGet("/cases", SearchAsync).WithName("SearchCases").WithSummary("Search and filter cases (status, type, q, overdue, unit, major).");
+        staff.MapPost("/cases/import", ImportAsync).WithName("ImportCases")
+            .WithSummary("历史工单导入 (administrators, the node's demo client): idempotent by externalId; good rows stored, each refused row named with its field and reason.")
+            .Produces(StatusCodes.Status200OK).ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
         staff.MapPost("/staff/cases", CreateStaffAsync).WithName("AcceptCase").WithSummary("An agent accepts a case from any channel.");
         staff.MapGet("/cases/{caseNumber}/duplicates", DuplicatesAsync).WithName("GetCaseDuplicates")
             .WithSummary("Likely duplicates, best first, each with caseNumber and score (0–1).");
@@ -102,6 +105,42 @@ internal static class TicketingEndpoints
         return result.Match(
             ok => Results.Created($"/api/v1/cases/{ok.CaseNumber}", new { caseNumber = ok.CaseNumber, queryCode = ok.QueryCode }),
             e => e.ToProblem());
+    }
+
+    private static async Task<IResult> ImportAsync(HttpContext http, ICaseHistoryImport import, CancellationToken ct)
+    {
+        var actor = ActorOf(http);
+        if (!actor.Is(HotlineRoles.Administrator))
+        {
+            return ResultHttp.ToProblem(Error.Forbidden("import.forbidden", "Only administrators (or the node's operations client) import case history."));
+        }
+
+        var body = await ReadBodyAsync(http, ct);
+        if (body.Error is not null)
+        {
+            return ResultHttp.ToProblem(body.Error);
+        }
+
+        var read = ImportRequests.Read(body.Value);
+        if (!read.IsSuccess)
+        {
+            return ResultHttp.ToProblem(read.Error!);
+        }
+
+        var (rows, typeErrors) = read.Value;
+        var result = await import.ImportAsync(rows.ConvertAll(r => r!), actor.Id, ct);
+        return result.Match(ok =>
+        {
+            // Rows refused while reading (a value that is not text) are reported with the handler's, in row order.
+            var refused = typeErrors.Count == 0 ? ok.Refused : ok.Refused.Where(r => !typeErrors.Any(t => t.Index == r.Index))
+                .Concat(typeErrors).OrderBy(r => r.Index).ToList();
+            return Results.Ok(new
+            {
+                imported = ok.Imported,
+                unchanged = ok.Unchanged,
+                refused = refused.Select(r => new { index = r.Index, field = r.Field, reason = r.Reason }),
+            });
+        }, e => e.ToProblem());
     }
 
     private static async Task<IResult> GetAsync(string caseNumber, [FromQuery] string? queryCode, HttpContext http, CaseQueries queries,

@@ -11,14 +11,15 @@ public sealed record DuplicateMatch(string CaseNumber, double Score);
 /// city's history holds many reports that read alike (another taxi refusing fares at the same station, another bus
 /// passing the same stop), so what identifies an incident weighs in:
 /// <list type="bullet">
-/// <item>time: the text's weight fades for cases more than a day apart (<see cref="TimeFactor"/>);</item>
+/// <item>time: the text's weight fades for cases more than a day apart (<see cref="TimeFactor"/>), less for reports
+/// naming the same vehicle;</item>
 /// <item>conflict: two reports naming different plates, routes or metro lines are different incidents, whatever their
 /// wording or who called (the text's and the caller's weight are cut);</item>
-/// <item>agreement: the same plate is strong evidence at any distance; the same route or metro line medium and the same
-/// enterprise weaker (a large company has many incidents), both fading with time like the text; the same caller alone
-/// is never enough (people call about more than one thing).</item>
+/// <item>agreement: the same plate counts at any distance, but not alone (one taxi draws complaints about different
+/// things); the same route or metro line medium and the same enterprise weaker (a large company has many incidents),
+/// both fading with time like the text; the same caller alone is never enough (people call about more than one thing).</item>
 /// </list>
-/// score = 1 − (1 − 0.85·text·time·conflict)(1 − 0.25·samePhone·conflict)(1 − 0.40·samePlate)(1 − 0.35·time·sameRoute)
+/// score = 1 − (1 − 0.85·text·time·conflict)(1 − 0.25·samePhone·conflict)(1 − 0.25·samePlate)(1 − 0.35·time·sameRoute)
 /// (1 − 0.25·time·sameEnterprise).
 /// Thread-safe: many readers, one writer.
 /// </summary>
@@ -298,14 +299,15 @@ internal sealed class DuplicateIndex
             var atMs = at.ToUnixTimeMilliseconds();
             foreach (var d in candidates)
             {
-                var time = TimeFactor(TimeSpan.FromMilliseconds(Math.Abs(atMs - _acceptedMs[d])));
+                var samePlate = Shares(entities, _entities[d], PlatePrefix) ? 1.0 : 0.0;
+                // Reports about the same vehicle stay one matter for longer than reports that only read alike.
+                var time = Math.Max(TimeFactor(TimeSpan.FromMilliseconds(Math.Abs(atMs - _acceptedMs[d]))), 0.8 * samePlate);
                 var conflict = ConflictFactor(entities, _entities[d]);
                 var text = TextSimilarity(query, queryNorm, _terms[d], n) * time * conflict;
                 var samePhone = phone is not null && phone == _phones[d] ? conflict : 0.0;
-                var samePlate = Shares(entities, _entities[d], PlatePrefix) ? 1.0 : 0.0;
                 var sameRoute = Shares(entities, _entities[d], RoutePrefix) || Shares(entities, _entities[d], LinePrefix) ? time : 0.0;
                 var sameEnterprise = Shares(entities, _entities[d], EnterprisePrefix) ? time : 0.0;
-                var score = 1 - ((1 - (0.85 * text)) * (1 - (0.25 * samePhone)) * (1 - (0.40 * samePlate))
+                var score = 1 - ((1 - (0.85 * text)) * (1 - (0.25 * samePhone)) * (1 - (0.25 * samePlate))
                     * (1 - (0.35 * sameRoute)) * (1 - (0.25 * sameEnterprise)));
                 if (score >= threshold)
                 {

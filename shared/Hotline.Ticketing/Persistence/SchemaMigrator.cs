@@ -187,6 +187,14 @@ internal static class SchemaMigrator
                 text TEXT NOT NULL,
                 at {long} NOT NULL)
             """)),
+        new("0005_case_imports", (c, t, d) => Exec(c, t, d, """
+            CREATE TABLE {s}case_imports (
+                external_id TEXT PRIMARY KEY,
+                case_number TEXT NOT NULL,
+                row_hash TEXT NOT NULL,
+                imported_at {long} NOT NULL,
+                imported_by TEXT NOT NULL)
+            """)),
     ];
 
     /// <summary>Applies every pending step. Safe to call from several processes at once.</summary>

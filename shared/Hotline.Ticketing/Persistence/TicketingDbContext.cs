@@ -25,6 +25,7 @@ internal sealed class TicketingDbContext(DbContextOptions<TicketingDbContext> op
     public DbSet<CategoryCode> Categories => Set<CategoryCode>();
     public DbSet<RoutingRule> RoutingRules => Set<RoutingRule>();
     public DbSet<Cases.Attach.CaseAttachment> Attachments => Set<Cases.Attach.CaseAttachment>();
+    public DbSet<Cases.Import.CaseImportRow> Imports => Set<Cases.Import.CaseImportRow>();
 
     public bool IsPostgres => Database.ProviderName?.Contains("Npgsql", StringComparison.Ordinal) == true;
 
@@ -83,6 +84,11 @@ internal sealed class TicketingDbContext(DbContextOptions<TicketingDbContext> op
         });
         modelBuilder.Entity<RoutingRule>().ToTable("routing_rules");
         modelBuilder.Entity<Cases.Attach.CaseAttachment>().ToTable("case_attachments");
+        modelBuilder.Entity<Cases.Import.CaseImportRow>(e =>
+        {
+            e.ToTable("case_imports");
+            e.HasKey(i => i.ExternalId);
+        });
 
         foreach (var entity in modelBuilder.Model.GetEntityTypes())
         {

@@ -40,8 +40,9 @@ internal static class SipEngineCommand
         };
         using var sampler = Environment.GetEnvironmentVariable("HOTLINE_ALLOC_PROFILE") == "1" ? new AllocationSampler() : null;
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
-        var engine = new SipEngine(options, loggers);
-        await engine.StartAsync();
+        var node = new TelephonyNode(options, loggers);
+        var engine = node.Engine;
+        await node.StartAsync();
         Console.WriteLine($"READY udp={engine.UdpEndPoint}");
         using var stop = new CancellationTokenSource();
         _ = Task.Run(async () =>
@@ -67,7 +68,7 @@ internal static class SipEngineCommand
                 {
                     // /proc unreadable for a moment (e.g. out of descriptors): report what the runtime knows
                 }
-                var calls = engine.Calls.ActiveCallList;
+                var calls = node.Calls.ActiveCallList;
                 long sent = 0, received = 0, lost = 0, discarded = 0, lostOnAgentLegs = 0;
                 foreach (var c in calls)
                 {
@@ -84,7 +85,7 @@ internal static class SipEngineCommand
                     }
                 }
 
-                var clock = engine.Calls.Clock;
+                var clock = node.Calls.Clock;
                 var gc = GC.GetGCMemoryInfo(GCKind.Any);
                 var callsStarted = EngineCounters.CallsStarted;
                 var allocated = GC.GetTotalAllocatedBytes(precise: false);
@@ -98,7 +99,7 @@ internal static class SipEngineCommand
                 lastCpu = cpu;
                 var now = Stopwatch.GetElapsedTime(startedAt);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"STATS t={DateTime.UtcNow:HH:mm:ss} active={calls.Count} cdrs={engine.Calls.RecentRecords.Count} rtpSent={sent} rtpReceived={received} rtpLost={lost} rtpLostAgentLegs={lostOnAgentLegs} rtpRecvPasses={Hotline.Telephony.Media.RtpReceiveThreads.Passes} rtpDiscarded={discarded} lateTicks={clock?.LateTicks} skippedTicks={clock?.SkippedTicks} mediaBusyPct={(clock is null ? 0 : 100 * clock.Busy.TotalSeconds / now.TotalSeconds):F1} sipIntakeMs={EngineCounters.SipIntake.TotalMilliseconds:F0}/{EngineCounters.SipMessages} actorMs={EngineCounters.ActorWork.TotalMilliseconds:F0}/{EngineCounters.ActorItems} calls={callsStarted} allocBytesPerCall={allocPerCall} cpuUsPerCall={cpuUsPerCall:F0} allocMB={allocated / 1048576} lastGcHeapMB={gc.HeapSizeBytes / 1048576} lastGcPromotedMB={gc.PromotedBytes / 1048576} lastGcGen={gc.Generation} gcPauseMs={GC.GetTotalPauseDuration().TotalMilliseconds:F0} gc012={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} cpuMs={Environment.CpuUsage.TotalTime.TotalMilliseconds:F0} diskPending={Hotline.Telephony.Media.DiskWriter.Instance.Pending} rtpPorts={engine.Calls.Ports?.Opened} workingSetMB={Environment.WorkingSet / 1048576} gcHeapMB={GC.GetTotalMemory(false) / 1048576} received={engine.Received} malformed={engine.Malformed} load={Load()}"));
+                    $"STATS t={DateTime.UtcNow:HH:mm:ss} active={calls.Count} cdrs={node.Calls.RecentRecords.Count} rtpSent={sent} rtpReceived={received} rtpLost={lost} rtpLostAgentLegs={lostOnAgentLegs} rtpRecvPasses={Hotline.Telephony.Media.RtpReceiveThreads.Passes} rtpDiscarded={discarded} lateTicks={clock?.LateTicks} skippedTicks={clock?.SkippedTicks} mediaBusyPct={(clock is null ? 0 : 100 * clock.Busy.TotalSeconds / now.TotalSeconds):F1} sipIntakeMs={EngineCounters.SipIntake.TotalMilliseconds:F0}/{EngineCounters.SipMessages} actorMs={EngineCounters.ActorWork.TotalMilliseconds:F0}/{EngineCounters.ActorItems} calls={callsStarted} allocBytesPerCall={allocPerCall} cpuUsPerCall={cpuUsPerCall:F0} allocMB={allocated / 1048576} lastGcHeapMB={gc.HeapSizeBytes / 1048576} lastGcPromotedMB={gc.PromotedBytes / 1048576} lastGcGen={gc.Generation} gcPauseMs={GC.GetTotalPauseDuration().TotalMilliseconds:F0} gc012={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} cpuMs={Environment.CpuUsage.TotalTime.TotalMilliseconds:F0} diskPending={Hotline.Telephony.Media.DiskWriter.Instance.Pending} rtpPorts={node.Calls.Ports?.Opened} workingSetMB={Environment.WorkingSet / 1048576} gcHeapMB={GC.GetTotalMemory(false) / 1048576} received={engine.Received} malformed={engine.Malformed} load={Load()}"));
                 if (sampler is not null && dCalls == 0 && !allocPrinted && callsStarted > 0)
                 {
                     allocPrinted = true; // once, when the load has stopped
@@ -113,6 +114,6 @@ internal static class SipEngineCommand
         {
         }
 
-        await engine.StopAsync();
+        await node.StopAsync();
     }
 }

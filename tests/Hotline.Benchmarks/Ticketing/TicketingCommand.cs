@@ -114,6 +114,7 @@ public static class TicketingCommand
         var lookup = new List<double>(queries);
         var total = new List<double>(queries);
         var window = TimeSpan.FromDays(30);
+        var threshold = new TicketingOptions().DuplicateThreshold;
         var found = 0;
         for (var q = -200; q < queries; q++)
         {
@@ -135,7 +136,7 @@ public static class TicketingCommand
             var words = ChineseText.Tokenize(text);
             var entities = ChineseText.Entities(text, null);
             var tokenized = sw.Elapsed.TotalMilliseconds;
-            var result = index.Find("13" + rng.Next(100000000, 999999999).ToString(CultureInfo.InvariantCulture), entities, words, now, window, 0.45, 20);
+            var result = index.Find("13" + rng.Next(100000000, 999999999).ToString(CultureInfo.InvariantCulture), entities, words, now, window, threshold, 20);
             var elapsed = sw.Elapsed.TotalMilliseconds;
             if (q >= 0)
             {
@@ -145,7 +146,7 @@ public static class TicketingCommand
             }
         }
 
-        Console.WriteLine($"lookup ({queries:N0} queries, 30-day window, {found:N0} with a likely duplicate): {Percentiles(lookup)}");
+        Console.WriteLine($"lookup ({queries:N0} queries, 30-day window, threshold {threshold:F2}, {found:N0} with a likely duplicate): {Percentiles(lookup)}");
         Console.WriteLine($"tokenize + lookup: {Percentiles(total)}");
     }
 

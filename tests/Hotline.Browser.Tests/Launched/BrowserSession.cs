@@ -91,10 +91,14 @@ public sealed class BrowserSession
         await Page.WaitForURLAsync(new Uri(site, "staff").ToString());
     }
 
-    /// <summary>Saves the page as <c>docs/screenshots/{name}.png</c> (the current look of a screen).</summary>
+    /// <summary>Saves the page as <c>docs/screenshots/{name}.png</c> (the current look of a screen, linked from the README)
+    /// and as a test artifact, <c>artifacts/test-results/browser/screens/{name}.png</c>.</summary>
     public async Task ScreenshotAsync(string name)
     {
+        var artifacts = Path.Combine(LaunchedFederation.ArtifactsDirectory, "screens");
         System.IO.Directory.CreateDirectory(LaunchedFederation.ScreenshotsDirectory);
-        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(LaunchedFederation.ScreenshotsDirectory, name + ".png"), FullPage = true });
+        System.IO.Directory.CreateDirectory(artifacts);
+        var png = await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(LaunchedFederation.ScreenshotsDirectory, name + ".png"), FullPage = true });
+        await File.WriteAllBytesAsync(Path.Combine(artifacts, name + ".png"), png);
     }
 }

@@ -149,7 +149,9 @@ public sealed partial class CityTelephonyTests(FederationFixture fixture)
 
     private static Dictionary<string, string> Queues(params (string Name, string Digit, int MaxWait)[] queues)
     {
-        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        // This lane's callers speak to the IVR in an early dialog (183, digit by INFO, then CANCEL or the voicemail's
+        // 200): the IVR's early-media mode. The launched browser lane calls the default mode, where the IVR answers.
+        var env = new Dictionary<string, string>(StringComparer.Ordinal) { ["Sip__IvrAnswer"] = "EarlyMedia" };
         for (var i = 0; i < queues.Length; i++)
         {
             env[$"Sip__Queues__{i}__Name"] = queues[i].Name;

@@ -238,7 +238,8 @@ public sealed class NodeProcess : IAsyncDisposable
         return new StartInfo(nodeId, commandLine, EnvironmentOf(pid), cwd);
     }
 
-    /// <summary>Starts the host under <c>setpriv --pdeathsig KILL</c>, so it cannot outlive the test process.</summary>
+    /// <summary>Starts the host under <c>setpriv --pdeathsig KILL</c>, so it cannot outlive the test process — from the
+    /// spawner's own thread, which the signal is tied to (a pool thread could be retired mid-test, killing the node).</summary>
     public static NodeProcess Start(StartInfo info)
     {
         var psi = new ProcessStartInfo("setpriv")
@@ -263,7 +264,7 @@ public sealed class NodeProcess : IAsyncDisposable
             psi.ArgumentList.Add(arg);
         }
 
-        return new NodeProcess(info.NodeId, Process.Start(psi) ?? throw new InvalidOperationException($"{info.NodeId} did not start."));
+        return new NodeProcess(info.NodeId, Spawner.Start(psi));
     }
 
     public async ValueTask DisposeAsync()

@@ -39,38 +39,6 @@ internal static class FreePort
     }
 }
 
-/// <summary>Polls a condition until it holds or the timeout passes (no fixed sleeps).</summary>
-internal static class Poller
-{
-    public static async Task<bool> Until(Func<bool> condition, TimeSpan timeout)
-    {
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < timeout)
-        {
-            if (condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(50);
-        }
-
-        return condition();
-    }
-
-    public static async Task<T> Value<T>(Func<T?> get, TimeSpan timeout, string what)
-        where T : class
-    {
-        T? value = null;
-        if (!await Until(() => (value = get()) is not null, timeout))
-        {
-            throw new TimeoutException($"timed out waiting for {what}");
-        }
-
-        return value!;
-    }
-}
-
 /// <summary>Runs an external program and captures its output.</summary>
 internal sealed class ExternalProcess : IAsyncDisposable
 {
@@ -230,15 +198,19 @@ internal sealed class EngineHost : IAsyncDisposable
 
     private readonly ILoggerFactory _loggers;
 
-    private EngineHost(SipEngine engine, ILoggerFactory loggers, string data, RecordingSinks sinks)
+    private readonly Hotline.Telephony.TelephonyNode _node;
+
+    private EngineHost(Hotline.Telephony.TelephonyNode node, ILoggerFactory loggers, string data, RecordingSinks sinks)
     {
-        Engine = engine;
+        _node = node;
         _loggers = loggers;
         DataDirectory = data;
         Sinks = sinks;
     }
 
-    public SipEngine Engine { get; }
+    public SipEngine Engine => _node.Engine;
+
+    public Hotline.Telephony.CallControl.CallCenter Calls => _node.Calls;
 
     public string DataDirectory { get; }
 
@@ -266,18 +238,19 @@ internal sealed class EngineHost : IAsyncDisposable
                 new() { Extension = Agent2, Password = "s3cret-8002" },
             ],
             WrapUpSeconds = 1,
+            IvrAnswer = Hotline.Telephony.IvrAnswerMode.EarlyMedia, // the scenarios here were written for 183 (IvrAnswerAndBindingTests: Answer)
         };
         configure?.Invoke(options);
         var loggers = LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(output)).SetMinimumLevel(LogLevel.Information));
         var sinks = new RecordingSinks();
-        var engine = new SipEngine(options, loggers, voicemail: sinks, events: sinks);
-        await engine.StartAsync();
-        return new EngineHost(engine, loggers, data, sinks);
+        var node = new Hotline.Telephony.TelephonyNode(options, loggers, voicemail: sinks, events: sinks);
+        await node.StartAsync();
+        return new EngineHost(node, loggers, data, sinks);
     }
 
     public async ValueTask DisposeAsync()
     {
-        await Engine.StopAsync();
+        await _node.StopAsync();
         _loggers.Dispose();
         try
         {

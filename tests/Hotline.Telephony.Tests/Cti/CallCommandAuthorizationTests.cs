@@ -82,9 +82,13 @@ public sealed class CallCommandAuthorizationTests(CtiHost host) : IClassFixture<
 
         await AssertProblemAsync(await otherAgent.PostAsync($"/api/v1/cti/calls/{call}/answer", null), HttpStatusCode.Forbidden, "cti.not_your_call");
         await AssertProblemAsync(await handler.PostAsync($"/api/v1/cti/calls/{call}/answer", null), HttpStatusCode.Forbidden, "cti.not_call_staff");
+        var early = await agent.PostAsync($"/api/v1/cti/calls/{call}/hold", null); // only a call in talk can be held
+        await AssertProblemAsync(early, HttpStatusCode.Conflict, "cti.cannot_hold");
+        Assert.Contains("ringing", await early.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Accepted, (await agent.PostAsync($"/api/v1/cti/calls/{call}/answer", null)).StatusCode);
         await Poller.UntilAsync(() => host.StateOf(caller.CallId) == "talking", Wait, "the phone to go off hook");
-        Assert.Equal(CtiHost.Agent1, host.Engine.Calls.Snapshot().Single(c => c.CallId == caller.CallId).Agent);
+        await AssertProblemAsync(await agent.PostAsync($"/api/v1/cti/calls/{call}/resume", null), HttpStatusCode.Conflict, "cti.cannot_resume");
+        Assert.Equal(CtiHost.Agent1, host.Calls.Snapshot().Single(c => c.CallId == caller.CallId).Agent);
 
         // Talking: answering again is a conflict; another agent still may not hang up; the call's agent may.
         await AssertProblemAsync(await agent.PostAsync($"/api/v1/cti/calls/{call}/answer", null), HttpStatusCode.Conflict, "cti.not_ringing");
@@ -122,11 +126,11 @@ public sealed class CallCommandAuthorizationTests(CtiHost host) : IClassFixture<
         // A team lead ends the call ringing at 8001: the engine cancels the leg, and the finished call is 404 for its agent too.
         await using var caller = new TestPhone(host.Sip, CallerNumber);
         await RingAgent1Async(caller);
-        Assert.True(host.Engine.Calls.IsAtExtension(caller.CallId, CtiHost.Agent1));
-        Assert.False(host.Engine.Calls.IsAtExtension(caller.CallId, CtiHost.Agent2));
+        Assert.True(host.Calls.IsAtExtension(caller.CallId, CtiHost.Agent1));
+        Assert.False(host.Calls.IsAtExtension(caller.CallId, CtiHost.Agent2));
         using var lead = host.Client(HotlineRoles.TeamLead);
         Assert.Equal(HttpStatusCode.Accepted, (await lead.PostAsync($"/api/v1/cti/calls/{Uri.EscapeDataString(caller.CallId)}/hangup", null)).StatusCode);
-        await Poller.UntilAsync(() => !host.Engine.Calls.IsAtExtension(caller.CallId, CtiHost.Agent1), Wait, "the call to leave the extension");
+        await Poller.UntilAsync(() => !host.Calls.IsAtExtension(caller.CallId, CtiHost.Agent1), Wait, "the call to leave the extension");
         using var agent = host.Client(HotlineRoles.Agent, CtiHost.Agent1);
         await Poller.UntilAsync(() => host.StateOf(caller.CallId) is null, Wait, "the call to end");
         await AssertProblemAsync(await agent.PostAsync($"/api/v1/cti/calls/{Uri.EscapeDataString(caller.CallId)}/hangup", null),
@@ -149,15 +153,15 @@ public sealed class CallCommandAuthorizationTests(CtiHost host) : IClassFixture<
             await using var caller = new TestPhone(host.Sip, CallerNumber);
             Assert.Equal(183, await caller.CallAsync("12328"));
             await caller.PressAsync('2');
-            await Poller.UntilAsync(() => host.Engine.Calls.Acd.StateOf(CtiHost.Agent1) == AgentState.NotReady && host.StateOf(caller.CallId) == "queued",
+            await Poller.UntilAsync(() => host.Calls.Acd.StateOf(CtiHost.Agent1) == AgentState.NotReady && host.StateOf(caller.CallId) == "queued",
                 Wait, "8001 to refuse the call");
-            Assert.False(host.Engine.Calls.IsAtExtension(caller.CallId, CtiHost.Agent1));
+            Assert.False(host.Calls.IsAtExtension(caller.CallId, CtiHost.Agent1));
 
             // 8002 gets ready and the call rings there: it is 8002's call, no longer 8001's.
             Assert.Equal(HttpStatusCode.NoContent, (await lead.PutAsJsonAsync($"/api/v1/cti/agents/{CtiHost.Agent2}/state", new { state = "ready" })).StatusCode);
-            await Poller.UntilAsync(() => host.StateOf(caller.CallId) == "ringing" && host.Engine.Calls.IsAtExtension(caller.CallId, CtiHost.Agent2),
+            await Poller.UntilAsync(() => host.StateOf(caller.CallId) == "ringing" && host.Calls.IsAtExtension(caller.CallId, CtiHost.Agent2),
                 Wait, "the call ringing at 8002");
-            Assert.False(host.Engine.Calls.IsAtExtension(caller.CallId, CtiHost.Agent1));
+            Assert.False(host.Calls.IsAtExtension(caller.CallId, CtiHost.Agent1));
             var url = $"/api/v1/cti/calls/{Uri.EscapeDataString(caller.CallId)}/hangup";
             await AssertProblemAsync(await agent1.PostAsync(url, null), HttpStatusCode.Forbidden, "cti.not_your_call");
             Assert.Equal(HttpStatusCode.Accepted, (await agent2.PostAsync(url, null)).StatusCode);
@@ -179,7 +183,7 @@ public sealed class CallCommandAuthorizationTests(CtiHost host) : IClassFixture<
         var before = host.Phone1.Offered.ToHashSet(StringComparer.Ordinal);
         var status = await caller.CallAsync(CtiHost.Agent1);
         Assert.True(status is 180 or 183, $"the call to {CtiHost.Agent1} was answered {status}");
-        await Poller.UntilAsync(() => host.StateOf(caller.CallId) == "ringing" && host.Engine.Calls.IsAtExtension(caller.CallId, CtiHost.Agent1),
+        await Poller.UntilAsync(() => host.StateOf(caller.CallId) == "ringing" && host.Calls.IsAtExtension(caller.CallId, CtiHost.Agent1),
             Wait, "the call ringing at 8001");
         return Assert.Single(host.Phone1.Offered, leg => !before.Contains(leg));
     }

@@ -142,15 +142,15 @@ public sealed class CtiApiTests : IAsyncLifetime
     {
         using var agent = Client(HotlineRoles.Agent, "8001");
         Assert.Equal(HttpStatusCode.NotFound, (await agent.PostAsync("/api/v1/cti/calls/nope%40host/answer", null)).StatusCode);
-        var engine = _app.Services.GetRequiredService<Hotline.Telephony.Sip.SipEngine>();
-        Assert.False(engine.Calls.Answer("nope@host"));
+        var calls = _app.Services.GetRequiredService<Hotline.Telephony.CallControl.CallCenter>();
+        Assert.False(calls.Answer("nope@host"));
     }
 
     [Fact]
     public async Task Call_backs_are_listed_masked_by_role_and_marked_done()
     {
-        var engine = _app.Services.GetRequiredService<Hotline.Telephony.Sip.SipEngine>();
-        var r = engine.Calls.Callbacks.Add("c-1@host", "13800138000", "complaint", "abandoned", DateTimeOffset.UtcNow, TimeSpan.FromSeconds(33));
+        var calls = _app.Services.GetRequiredService<Hotline.Telephony.CallControl.CallCenter>();
+        var r = calls.Callbacks.Add("c-1@host", "13800138000", "complaint", "abandoned", DateTimeOffset.UtcNow, TimeSpan.FromSeconds(33));
         using var agent = Client(HotlineRoles.Agent, "8001");
         using var inspector = Client(HotlineRoles.QualityInspector);
         var list = JsonDocument.Parse(await agent.GetStringAsync("/api/v1/cti/callbacks")).RootElement;

@@ -40,6 +40,8 @@ public sealed class CtiHost : IAsyncLifetime
 
     internal SipEngine Engine => _app.Services.GetRequiredService<SipEngine>();
 
+    internal Hotline.Telephony.CallControl.CallCenter Calls => _app.Services.GetRequiredService<Hotline.Telephony.CallControl.CallCenter>();
+
     internal IPEndPoint Sip => Engine.UdpEndPoint;
 
     /// <summary>The CTI audit lines written so far.</summary>
@@ -57,6 +59,7 @@ public sealed class CtiHost : IAsyncLifetime
             ["Sip:Tcp"] = string.Empty,
             ["Sip:DataDirectory"] = _data,
             ["Sip:RingTimeoutSeconds"] = "120",
+            ["Sip:IvrAnswer"] = "EarlyMedia", // the test phone presses IVR keys in the early dialog
             ["Sip:Extensions:0:Extension"] = Agent1,
             ["Sip:Extensions:0:Password"] = Password1,
             ["Sip:Extensions:1:Extension"] = Agent2,
@@ -103,7 +106,7 @@ public sealed class CtiHost : IAsyncLifetime
 
     /// <summary>The call's state as CTI lists it, or null when it is no longer listed as in progress.</summary>
     public string? StateOf(string callId) =>
-        Engine.Calls.Snapshot().FirstOrDefault(c => c.CallId == callId && c.State != "ended")?.State;
+        Calls.Snapshot().FirstOrDefault(c => c.CallId == callId && c.State != "ended")?.State;
 
     private sealed class AuditCapture(ConcurrentQueue<string> lines) : ILoggerProvider
     {

@@ -155,7 +155,7 @@ public class MediaTests
             a.SendFrame(tone);
         }
 
-        await Poller.UntilAsync(() => b.AudioPacketsReceived == 5, TimeSpan.FromSeconds(10));
+        await Poller.UntilAsync(() => b.AudioPacketsReceived == 5, TimeSpan.FromSeconds(10), "five packets at b");
         var frame = new short[RtpSession.FrameSamples];
         Assert.True(b.ReadFrame(frame));
         Assert.True(frame.Zip(tone).All(p => Math.Abs(p.First - p.Second) < 300)); // µ-law round trip
@@ -178,7 +178,7 @@ public class MediaTests
         await using var clock = new MediaClock(threads: 2);
         var ticker = new CountingTicker();
         clock.Add(ticker);
-        await Poller.UntilAsync(() => ticker.Count >= 10, TimeSpan.FromSeconds(20));
+        await Poller.UntilAsync(() => ticker.Count >= 10, TimeSpan.FromSeconds(20), "ten ticks");
         clock.Remove(ticker);
         var after = ticker.Count;
         await Task.Delay(100);

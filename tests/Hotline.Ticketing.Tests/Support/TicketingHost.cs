@@ -40,8 +40,12 @@ public sealed class TicketingHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>
+    /// Starts the host; <paramref name="compose"/> and <paramref name="map"/> let another lane add the modules it tests on
+    /// top of ticketing (e.g. analytics) with their endpoints.
+    /// </summary>
     public static async Task<TicketingHost> StartAsync(bool postgres = false, DateTimeOffset? now = null,
-        Dictionary<string, string?>? settings = null)
+        Dictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? compose = null, Action<WebApplication>? map = null)
     {
         var clock = new FakeTimeProvider(now ?? new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.FromHours(8)));
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ApplicationName = typeof(TicketingHost).Assembly.GetName().Name });
@@ -103,6 +107,7 @@ public sealed class TicketingHost : IAsyncDisposable
         builder.Services.AddProblemDetails();
         builder.Services.AddPublicRateLimiter(builder.Configuration);
         builder.AddTicketingModule();
+        compose?.Invoke(builder);
 
         var app = builder.Build();
         app.UseRequestLocalization(o => o.SetDefaultCulture("zh-CN").AddSupportedCultures("zh-CN", "en-US").AddSupportedUICultures("zh-CN", "en-US"));
@@ -111,6 +116,7 @@ public sealed class TicketingHost : IAsyncDisposable
         app.UseRateLimiter();
         app.UseAntiforgery();
         app.MapTicketingEndpoints();
+        map?.Invoke(app);
         app.MapRazorPages();
         await app.StartAsync();
         return new TicketingHost(app, dataDir, pgDatabase, clock);

@@ -94,6 +94,17 @@ internal sealed class ServerTransaction
 
     public bool IsFinal => State is TransactionState.Completed or TransactionState.Confirmed or TransactionState.Accepted or TransactionState.Terminated;
 
+    /// <summary>Raised when a CANCEL for this INVITE arrived (its 200 already sent); the TU answers the INVITE (487).</summary>
+    public event Action<ServerTransaction>? Cancelled;
+
+    /// <summary>Tells the TU of a CANCEL; false when nobody listens (the engine then answers 487 itself).</summary>
+    internal bool RaiseCancelled()
+    {
+        var handler = Cancelled;
+        handler?.Invoke(this);
+        return handler is not null;
+    }
+
     public void SendResponse(SipResponse response)
     {
         var timers = _layer.Timers;

@@ -373,7 +373,7 @@ internal sealed partial class AcceptCaseHandler(
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
     [GeneratedRegex(@"^(\+?86[- ]?)?(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}|[0-9]{5,8})$")]
-    private static partial Regex PhonePattern();
+    internal static partial Regex PhonePattern();
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Case {CaseNumber} accepted from {Channel} ({Type}), caller {MaskedPhone}")]
     private static partial void LogAccepted(ILogger logger, string caseNumber, CaseChannel channel, CaseType type, string maskedPhone);
