@@ -35,11 +35,13 @@ internal sealed partial class SipPhone : IAsyncDisposable
     private string? _inviteUri;
     private string? _remoteTag;
     private volatile SipText? _inviteFinal;
+    private readonly IPEndPoint _local;
 
     public SipPhone(IPEndPoint server, string user)
     {
         _server = server;
         _user = user;
+        _local = (IPEndPoint)_udp.Client.LocalEndPoint!;
         _receiver = Task.Run(ReceiveLoopAsync);
     }
 
@@ -68,7 +70,8 @@ internal sealed partial class SipPhone : IAsyncDisposable
     /// <summary>Whether this phone went off hook for the offered call (answered it after the B2BUA's remote-answer NOTIFY).</summary>
     public bool IsOffHook(string callId) => _offHook.ContainsKey(callId);
 
-    private IPEndPoint Local => (IPEndPoint)_udp.Client.LocalEndPoint!;
+    // Read once: a request answered while the phone is being disposed must not ask a closed socket for its address.
+    private IPEndPoint Local => _local;
 
     private string ServerUri => $"sip:{_server}";
 

@@ -37,6 +37,7 @@ public sealed class IvrAnswerAndBindingTests(ITestOutputHelper output)
         Assert.DoesNotContain(host.Sinks.Events, e => e.Type == "answered");
         Assert.Equal(0, host.Calls.Acd.Queues().Single(q => q.Name == "complaint").Answered);
 
+        var beforeDigit = DateTimeOffset.UtcNow; // the agent can only answer once the caller has picked a queue
         await probe.SendDigitAsync(1); // 投诉举报, in the confirmed dialog
         probe.StartTone(400);
         Assert.True(await Poller.HoldsWithinAsync(() => call.Phase == CallPhase.Talking, TimeSpan.FromSeconds(20)), $"phase {call.Phase}\n{agent.Output}");
@@ -49,7 +50,8 @@ public sealed class IvrAnswerAndBindingTests(ITestOutputHelper output)
         var cdr = await Poller.ValueAsync(() => host.Calls.RecentRecords.FirstOrDefault(), TimeSpan.FromSeconds(5), "the CDR");
         Assert.Equal(("answered", EngineHost.Agent1, "complaint"), (cdr.Outcome, cdr.Agent, cdr.Queue));
         Assert.NotNull(cdr.Answered);
-        Assert.True(cdr.Answered > cdr.Started.AddSeconds(1), "answeredAt is the agent's answer, not the IVR's");
+        Assert.True(cdr.Answered >= beforeDigit && cdr.Queued <= cdr.Answered,
+            $"answeredAt {cdr.Answered:O} is the agent's answer (after the digit at {beforeDigit:O} and the queue), not the IVR's");
         var queue = host.Calls.Acd.Queues().Single(q => q.Name == "complaint");
         Assert.Equal((1, 0), (queue.Answered, queue.Abandoned));
     }
