@@ -75,7 +75,7 @@ internal sealed partial class DailyStatsUplink(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var parent = node.Value.Parent;
-        if (string.IsNullOrEmpty(parent) || !HasEndpoint(parent))
+        if (string.IsNullOrEmpty(parent) || !HasEndpoint(parent) || !HasStatistics())
         {
             return;
         }
@@ -130,6 +130,13 @@ internal sealed partial class DailyStatsUplink(
         await exchange.MarkSentAsync(pending, ct);
         LogSent(logger, pending.Count, parent);
         return pending.Count;
+    }
+
+    /// <summary>A node that composes no statistics module has no days to send: the uplink does not run at all.</summary>
+    private bool HasStatistics()
+    {
+        using var scope = scopes.CreateScope();
+        return scope.ServiceProvider.GetService<IDailyStatsExchange>() is not null;
     }
 
     private bool HasEndpoint(string parent) =>
